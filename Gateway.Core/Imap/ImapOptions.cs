@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Core.Imap;
+
+/// <summary>How the gateway reaches the IMAP server (configuration section <c>Imap</c>).</summary>
+public sealed class ImapOptions
+{
+    public const string SectionName = "Imap";
+
+    /// <summary>Host name or address of the IMAP server.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 143 for <see cref="ImapSecurity.None"/> and <see cref="ImapSecurity.StartTls"/>, 993 for TLS.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 143;
+
+    /// <summary>Transport security.</summary>
+    public ImapSecurity Security { get; set; } = ImapSecurity.StartTls;
+
+    /// <summary>Accept any server certificate. Only for test servers with self-signed certificates.</summary>
+    public bool AllowInvalidCertificates { get; set; }
+
+    /// <summary>Longest wait for the TCP connect, TLS and greeting.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest wait for any single IMAP response; past it the request answers 504.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Transport security towards the IMAP server.</summary>
+public enum ImapSecurity
+{
+    /// <summary>Plain text. Only for servers on loopback or a trusted network.</summary>
+    None,
+
+    /// <summary>Plain connect, then STARTTLS (required).</summary>
+    StartTls,
+
+    /// <summary>TLS from the first byte (usually port 993).</summary>
+    SslOnConnect,
+}

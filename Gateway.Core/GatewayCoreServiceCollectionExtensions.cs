@@ -1,0 +1,47 @@
+using Gateway.Core.Accounts;
+using Gateway.Core.Imap;
+using Gateway.Core.Mailboxes;
+using Gateway.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Core;
+
+public static class GatewayCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the gateway's Core services: validated options, the IMAP session pool, the shared store (Redis when
+    /// <c>Redis:Configuration</c> is set, else in process), sessions and mailboxes. The host must also register an
+    /// <see cref="ISecretProtector"/>.
+    /// </summary>
+    public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        var redisConfigured = !string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.SectionName}:{nameof(RedisOptions.Configuration)}"]);
+        if (redisConfigured)
+        {
+            services.AddSingleton<RedisConnection>();
+            services.AddSingleton<IKeyValueStore, RedisKeyValueStore>();
+        }
+        else
+        {
+            services.AddSingleton<IKeyValueStore, MemoryKeyValueStore>();
+        }
+
+        services.AddSingleton<IImapClientFactory, ImapClientFactory>();
+        services.AddSingleton<ImapSessionPool>();
+        services.AddSingleton<IImapSessionPool>(sp => sp.GetRequiredService<ImapSessionPool>());
+
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<MailboxService>();
+        return services;
+    }
+}

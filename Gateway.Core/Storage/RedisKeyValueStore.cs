@@ -1,0 +1,71 @@
+using StackExchange.Redis;
+
+namespace Gateway.Core.Storage;
+
+/// <summary><see cref="IKeyValueStore"/> on Redis; every call is bounded by <see cref="RedisOptions.OperationTimeout"/>.</summary>
+public sealed class RedisKeyValueStore(RedisConnection redis) : IKeyValueStore
+{
+    public bool IsDistributed => true;
+
+    public Task<byte[]?> GetAsync(string key, TimeSpan? slideTo, CancellationToken cancellationToken) =>
+        RunAsync(async db =>
+        {
+            var value = slideTo is { } ttl
+                ? await db.StringGetSetExpiryAsync(Key(key), ttl)
+                : await db.StringGetAsync(Key(key));
+            return value.IsNull ? null : (byte[]?)value;
+        }, cancellationToken);
+
+    public Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+        RunAsync(db => db.StringSetAsync(Key(key), value, timeToLive), cancellationToken);
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
+        RunAsync(db => db.KeyDeleteAsync(Key(key)), cancellationToken);
+
+    public Task<(long Value, TimeSpan TimeToLive)> IncrementAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+        RunAsync(async db =>
+        {
+            // INCR, then set the expiry only when this call created the counter (NX), in one round trip.
+            var result = (RedisResult[]?)await db.ScriptEvaluateAsync(
+                "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return {n, redis.call('PTTL', KEYS[1])}",
+                [Key(key)],
+                [(long)timeToLive.TotalMilliseconds]);
+            return ((long)result![0], TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1])));
+        }, cancellationToken);
+
+    public Task<(long Value, TimeSpan TimeToLive)> GetCounterAsync(string key, CancellationToken cancellationToken) =>
+        RunAsync(async db =>
+        {
+            var value = await db.StringGetAsync(Key(key));
+            if (value.IsNull)
+            {
+                return (0L, TimeSpan.Zero);
+            }
+
+            var ttl = await db.KeyTimeToLiveAsync(Key(key));
+            return ((long)value, ttl ?? TimeSpan.Zero);
+        }, cancellationToken);
+
+    private RedisKey Key(string key) => redis.Prefix + key;
+
+    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await redis.GetDatabaseAsync(cancellationToken).WaitAsync(redis.Options.OperationTimeout, cancellationToken);
+            // StackExchange.Redis takes no token: bound the call ourselves (PITFALLS 16).
+            return await operation(db).WaitAsync(redis.Options.OperationTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            throw new StoreUnavailableException("Redis did not answer.", ex);
+        }
+    }
+
+    private async Task RunAsync(Func<IDatabase, Task> operation, CancellationToken cancellationToken) =>
+        await RunAsync(async db =>
+        {
+            await operation(db);
+            return true;
+        }, cancellationToken);
+}

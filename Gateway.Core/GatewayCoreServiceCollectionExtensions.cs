@@ -28,6 +28,7 @@ public static class GatewayCoreServiceCollectionExtensions
         if (redisConfigured)
         {
             services.AddSingleton<RedisConnection>();
+            services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
             services.AddSingleton<IKeyValueStore, RedisKeyValueStore>();
         }
         else
@@ -41,6 +42,7 @@ public static class GatewayCoreServiceCollectionExtensions
 
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SessionService>();
+        services.AddSingleton<AccountService>();
         services.AddSingleton<MailboxService>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -5,10 +6,11 @@ using StackExchange.Redis;
 namespace Gateway.Core.Storage;
 
 /// <summary>
-/// The process's one <see cref="ConnectionMultiplexer"/> (PITFALLS 14), connected lazily and configured to fail fast
-/// while Redis is down (PITFALLS 15) so callers can fall back to IMAP instead of stalling.
+/// The process's one <see cref="ConnectionMultiplexer"/> (PITFALLS 14), created when the host starts and configured to
+/// fail fast while Redis is down (PITFALLS 15) so callers can fall back to IMAP instead of stalling. Redis being down
+/// at start does not stop the gateway: the multiplexer keeps reconnecting in the background.
 /// </summary>
-public sealed partial class RedisConnection : IAsyncDisposable
+public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
 {
     private readonly RedisOptions _options;
     private readonly ILogger<RedisConnection> _logger;
@@ -22,6 +24,16 @@ public sealed partial class RedisConnection : IAsyncDisposable
     }
 
     public RedisOptions Options => _options;
+
+    /// <summary>The multiplexer; throws when used before the host started.</summary>
+    public IConnectionMultiplexer Multiplexer =>
+        _multiplexer.IsValueCreated && _multiplexer.Value.IsCompletedSuccessfully
+            ? _multiplexer.Value.Result
+            : throw new InvalidOperationException("Redis is used before the host started.");
+
+    public Task StartAsync(CancellationToken cancellationToken) => _multiplexer.Value;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The key prefix, e.g. <c>gw:</c>.</summary>
     public string Prefix => _options.KeyPrefix;

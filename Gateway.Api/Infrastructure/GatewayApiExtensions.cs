@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Gateway.Api.Auth;
+using Gateway.Api.Health;
+using Gateway.Api.OpenApi;
+using Gateway.Api.Problems;
+using Gateway.Core;
+using Gateway.Core.Accounts;
+using Gateway.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+
+namespace Gateway.Api.Infrastructure;
+
+/// <summary>The HTTP side of the composition root.</summary>
+public static class GatewayApiExtensions
+{
+    /// <summary>Registers Core, auth, problem details, controllers, OpenAPI, health checks, metrics and rate limits.</summary>
+    public static WebApplicationBuilder AddGatewayApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddGatewayCore(configuration);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // Credentials at rest: Data Protection, keys shared through Redis so any instance reads any session.
+        services.AddDataProtection().SetApplicationName("imap-rest-gateway");
+        var redisConfigured = !string.IsNullOrWhiteSpace(configuration["Redis:Configuration"]);
+        if (redisConfigured)
+        {
+            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>().Configure<RedisConnection>((options, redis) =>
+                options.XmlRepository = new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(
+                    () => redis.Multiplexer.GetDatabase(), redis.Prefix + "dataprotection-keys"));
+        }
+
+        services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
+
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ctx => ProblemWriter.Decorate(ctx.HttpContext, ctx.ProblemDetails));
+        services.AddExceptionHandler<GatewayExceptionHandler>();
+
+        services.AddControllers(options => options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = false)
+            .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
+            .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidModelState);
+        services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+
+        services.AddGatewayOpenApi();
+
+        var health = services.AddHealthChecks().AddCheck<ImapServerHealthCheck>("imap", tags: ["ready"]);
+        if (redisConfigured)
+        {
+            health.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        }
+
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter("Gateway.Imap")
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = OnRateLimited;
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value;
+                if (limits.PermitsPerSecond <= 0 || !context.Request.Path.StartsWithSegments("/api"))
+                {
+                    return RateLimitPartition.GetNoLimiter("unlimited");
+                }
+
+                // Per bearer token when there is one, else per client address.
+                string? auth = context.Request.Headers.Authorization;
+                var key = auth is { Length: > 7 } ? "t:" + auth.GetHashCode(StringComparison.Ordinal) : "a:" + context.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.Burst,
+                    TokensPerPeriod = limits.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
+
+        return builder;
+    }
+
+    /// <summary>The HTTP pipeline and endpoints.</summary>
+    public static WebApplication MapGatewayApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/swagger/v1/swagger.json", "IMAP-to-REST gateway v1");
+            options.DocumentTitle = "IMAP-to-REST gateway";
+        });
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapControllers();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.AllowDuplicateProperties = false;
+        options.RespectNullableAnnotations = true;
+        options.RespectRequiredConstructorParameters = true;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.MaxDepth = 32;
+    }
+
+    private static ObjectResult InvalidModelState(ActionContext context)
+    {
+        var errors = context.ModelState
+            .Where(e => e.Value is { Errors.Count: > 0 })
+            .ToDictionary(
+                e => string.IsNullOrEmpty(e.Key) ? "body" : JsonNamingPolicy.CamelCase.ConvertName(e.Key.TrimStart('$', '.')),
+                e => e.Value!.Errors.Select(x => string.IsNullOrEmpty(x.ErrorMessage) ? "The value is not valid." : x.ErrorMessage).ToArray());
+        var problem = ProblemWriter.Create(context.HttpContext, ProblemTypes.ValidationFailed, "The request is not valid; see errors.");
+        problem.Extensions["errors"] = errors;
+        return new ObjectResult(problem)
+        {
+            StatusCode = StatusCodes.Status400BadRequest,
+            ContentTypes = { ProblemTypes.ContentType },
+        };
+    }
+
+    private static async ValueTask OnRateLimited(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var problem = ProblemWriter.Create(context.HttpContext, ProblemTypes.RateLimited, "Too many requests; slow down.", retryable: true);
+        await ProblemWriter.WriteAsync(context.HttpContext, problem);
+    }
+}
+
+/// <summary>Per-caller request rate limit (configuration section <c>RateLimiting</c>); 0 turns it off.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimiting";
+
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000)]
+    public int PermitsPerSecond { get; set; } = 200;
+
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
+    public int Burst { get; set; } = 400;
+}

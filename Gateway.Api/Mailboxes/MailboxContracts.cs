@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+using Gateway.Core.Mailboxes;
+
+namespace Gateway.Api.Mailboxes;
+
+/// <summary>A mailbox.</summary>
+/// <param name="Id">Opaque id; stable across restarts and gateway instances.</param>
+/// <param name="Name">The last segment of the path.</param>
+/// <param name="Path">The full Unicode name (never modified UTF-7).</param>
+/// <param name="ParentId">Id of the parent mailbox; null at the top level.</param>
+/// <param name="Delimiter">The hierarchy delimiter of the server; null when it has none.</param>
+/// <param name="Role">Special use, or null.</param>
+/// <param name="Subscribed">Whether the mailbox is subscribed.</param>
+/// <param name="Attributes">IMAP LIST attributes without the backslash, e.g. <c>HasChildren</c>, <c>Noselect</c>.</param>
+/// <param name="Total">Number of messages.</param>
+/// <param name="Unread">Number of messages not seen.</param>
+/// <param name="UidValidity">The IMAP UIDVALIDITY; when it changes, every message id of the mailbox changes.</param>
+public sealed record MailboxResponse(
+    string Id,
+    string Name,
+    string Path,
+    string? ParentId,
+    string? Delimiter,
+    MailboxRole? Role,
+    bool Subscribed,
+    IReadOnlyList<string> Attributes,
+    long Total,
+    long Unread,
+    long UidValidity)
+{
+    public static MailboxResponse From(MailboxInfo m) =>
+        new(m.Id, m.Name, m.Path, m.ParentId, m.Delimiter, m.Role, m.Subscribed, m.Attributes, m.Total, m.Unread, m.UidValidity);
+}
+
+/// <summary>All mailboxes of the account.</summary>
+public sealed record MailboxListResponse(IReadOnlyList<MailboxResponse> Items);
+
+/// <summary>Create a mailbox.</summary>
+/// <param name="Name">The new mailbox's name (one segment: it must not contain the server's delimiter).</param>
+/// <param name="ParentId">Create it inside this mailbox; omit or null for the top level.</param>
+public sealed record CreateMailboxRequest(string Name, string? ParentId = null);
+
+/// <summary>Rename, move or (un)subscribe a mailbox; omitted members stay as they are.</summary>
+public sealed class UpdateMailboxRequest
+{
+    private readonly string? _parentId;
+
+    /// <summary>New name (one segment).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>New parent mailbox id; <c>null</c> moves the mailbox to the top level.</summary>
+    public string? ParentId
+    {
+        get => _parentId;
+        init
+        {
+            _parentId = value;
+            ParentIdSpecified = true;
+        }
+    }
+
+    /// <summary>Subscribe (true) or unsubscribe (false).</summary>
+    public bool? Subscribed { get; init; }
+
+    [JsonIgnore]
+    public bool ParentIdSpecified { get; private init; }
+}

@@ -1,0 +1,119 @@
+using Gateway.Api.Auth;
+using Gateway.Api.Problems;
+using Gateway.Core.Errors;
+using Gateway.Core.Mailboxes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Gateway.Api.Mailboxes;
+
+/// <summary>The account's mailboxes. <c>{mailboxId}</c> also accepts the role aliases <c>inbox</c>, <c>sent</c>,
+/// <c>drafts</c>, <c>trash</c>, <c>junk</c> and <c>archive</c>.</summary>
+[ApiController]
+[Authorize]
+[Route("api/v1/accounts/{accountId}/mailboxes")]
+[Produces("application/json")]
+[Tags("Mailboxes")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, ProblemTypes.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, ProblemTypes.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, ProblemTypes.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, ProblemTypes.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status502BadGateway, ProblemTypes.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ContentType)]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout, ProblemTypes.ContentType)]
+public sealed class MailboxesController(MailboxService mailboxes) : ControllerBase
+{
+    /// <summary>Lists every mailbox with its role, counts and subscription.</summary>
+    /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    /// <response code="200">The mailboxes, INBOX first, then by path.</response>
+    [HttpGet(Name = "listMailboxes")]
+    [ProducesResponseType<MailboxListResponse>(StatusCodes.Status200OK)]
+    public async Task<MailboxListResponse> List(string accountId, CancellationToken cancellationToken)
+    {
+        var session = HttpContext.GetAccountSession(accountId);
+        var list = await mailboxes.ListAsync(session, cancellationToken);
+        return new MailboxListResponse(list.Select(MailboxResponse.From).ToList());
+    }
+
+    /// <summary>Creates a mailbox (subscribed).</summary>
+    /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
+    /// <param name="request">Name and optional parent.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    /// <response code="201">The new mailbox; <c>Location</c> is its URL.</response>
+    /// <response code="409">A mailbox with that name exists there (<c>conflict</c>).</response>
+    [HttpPost(Name = "createMailbox")]
+    [Consumes("application/json")]
+    [RequestSizeLimit(64 * 1024)]
+    [ProducesResponseType<MailboxResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, ProblemTypes.ContentType)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status507InsufficientStorage, ProblemTypes.ContentType)]
+    public async Task<ActionResult<MailboxResponse>> Create(string accountId, CreateMailboxRequest request, CancellationToken cancellationToken)
+    {
+        var session = HttpContext.GetAccountSession(accountId);
+        CheckId(request.ParentId, "parentId");
+        var created = await mailboxes.CreateAsync(session, request.Name, request.ParentId, cancellationToken);
+        return CreatedAtRoute("getMailbox", new { accountId, mailboxId = created.Id }, MailboxResponse.From(created));
+    }
+
+    /// <summary>One mailbox.</summary>
+    /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
+    /// <param name="mailboxId">A mailbox id or a role alias.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    /// <response code="200">The mailbox.</response>
+    /// <response code="404">No such mailbox (<c>mailbox-not-found</c>).</response>
+    [HttpGet("{mailboxId}", Name = "getMailbox")]
+    [ProducesResponseType<MailboxResponse>(StatusCodes.Status200OK)]
+    public async Task<MailboxResponse> Get(string accountId, string mailboxId, CancellationToken cancellationToken)
+    {
+        var session = HttpContext.GetAccountSession(accountId);
+        CheckId(mailboxId, "mailboxId");
+        return MailboxResponse.From(await mailboxes.GetAsync(session, mailboxId, cancellationToken));
+    }
+
+    /// <summary>Renames, moves or (un)subscribes a mailbox.</summary>
+    /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
+    /// <param name="mailboxId">A mailbox id or a role alias.</param>
+    /// <param name="request">What to change.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    /// <response code="200">The mailbox after the change (its id changes when its path does).</response>
+    /// <response code="409">The new name exists, INBOX cannot move, or a mailbox cannot move into itself.</response>
+    [HttpPatch("{mailboxId}", Name = "updateMailbox")]
+    [Consumes("application/json", "application/merge-patch+json")]
+    [RequestSizeLimit(64 * 1024)]
+    [ProducesResponseType<MailboxResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, ProblemTypes.ContentType)]
+    public async Task<MailboxResponse> Update(string accountId, string mailboxId, UpdateMailboxRequest request, CancellationToken cancellationToken)
+    {
+        var session = HttpContext.GetAccountSession(accountId);
+        CheckId(mailboxId, "mailboxId");
+        CheckId(request.ParentId, "parentId");
+        var update = new MailboxUpdate(request.Name, request.ParentId, request.ParentIdSpecified && request.ParentId is null, request.Subscribed);
+        return MailboxResponse.From(await mailboxes.UpdateAsync(session, mailboxId, update, cancellationToken));
+    }
+
+    /// <summary>Deletes a mailbox and the messages in it.</summary>
+    /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
+    /// <param name="mailboxId">A mailbox id or a role alias.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    /// <response code="204">Deleted.</response>
+    /// <response code="409">INBOX, or a mailbox with children (<c>conflict</c>).</response>
+    [HttpDelete("{mailboxId}", Name = "deleteMailbox")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, ProblemTypes.ContentType)]
+    public async Task<IActionResult> Delete(string accountId, string mailboxId, CancellationToken cancellationToken)
+    {
+        var session = HttpContext.GetAccountSession(accountId);
+        CheckId(mailboxId, "mailboxId");
+        await mailboxes.DeleteAsync(session, mailboxId, cancellationToken);
+        return NoContent();
+    }
+
+    private static void CheckId(string? id, string field)
+    {
+        if (id is not null && !MailboxIds.IsWellFormed(id))
+        {
+            throw RequestValidationException.For(field, "A mailbox id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'.");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need (Dovecot, Redis; installed with apt when missing) and runs every test.
+# Prints a closing line "tests: N passed, M failed, K skipped" and exits non-zero when any test fails.
+#   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Mailboxes]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  exit 1
+fi
+
+scripts/mailenv.sh up || exit 1
+eval "$(scripts/mailenv.sh env)"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+mkdir -p artifacts
+log=artifacts/test.log
+
+# `dotnet test` only builds test projects and what they reference: build the solution first (PITFALLS 38).
+if ! dotnet build Gateway.slnx -c Release -nologo -v q >artifacts/build.log 2>&1; then
+  grep -E "error|Error" artifacts/build.log | sort -u | head -50
+  echo "build failed (artifacts/build.log)"
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test Gateway.slnx -c Release --no-build -nologo --logger "console;verbosity=minimal" --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# The line CI reads (PITFALLS 34).
+awk '/^(Passed|Failed)!  - Failed:/ {gsub(",","");f+=$4;p+=$6;s+=$8} END{printf "tests: %d passed, %d failed, %d skipped\n",p,f,s}' "$log"
+exit "$status"

@@ -26,4 +26,12 @@ public sealed class PoolOptions
     /// <summary>A connection idle for longer than this is checked with NOOP before it is handed out again.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan HealthCheckAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Hard limit for one operation run through <see cref="IImapSessionPool.ExecuteAsync{T}"/>. The caller's token does
+    /// not cancel a command in flight (that would kill the connection, PITFALLS 3); this limit does, and the connection
+    /// is then discarded. Each single IMAP response is further bounded by <see cref="ImapOptions.CommandTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

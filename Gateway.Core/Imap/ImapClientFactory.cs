@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Gateway.Core.Errors;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Core.Imap;
+
+/// <summary>Opens MailKit <see cref="ImapClient"/>s: connect, authenticate, enable QRESYNC and UTF8=ACCEPT.</summary>
+/// <remarks>
+/// <para>Host, port and security come from the account's key; <see cref="ImapOptions"/> supplies the timeouts and
+/// <see cref="ImapOptions.AllowInvalidCertificates"/>.</para>
+/// <para>A connect (TCP, TLS, greeting) that exceeds <see cref="ImapOptions.ConnectTimeout"/> is reported as
+/// <see cref="UpstreamUnavailableException"/> (503 with Retry-After), not as a 504: the server could not be reached,
+/// no request of the caller was started. A timeout after connecting (during login) is an
+/// <see cref="UpstreamTimeoutException"/>.</para>
+/// <para>Dovecot answers a login beyond <c>mail_max_userip_connections</c> with <c>NO [LIMIT]</c>. MailKit 4.18.2 turns
+/// every failed AUTHENTICATE into the same <c>AuthenticationException("Authentication failed.")</c>, and after the NO on
+/// PLAIN it falls back to LOGIN, which Dovecot answers by closing the connection (an <see cref="ImapProtocolException"/>).
+/// The <see cref="CommandCountingProtocolLogger"/> therefore records the response code of the rejection, and a
+/// <c>LIMIT</c>/<c>UNAVAILABLE</c>/<c>INUSE</c> code maps to <see cref="UpstreamUnavailableException"/>.</para>
+/// </remarks>
+public sealed class ImapClientFactory : IImapClientFactory
+{
+    private readonly ImapOptions _options;
+    private readonly ILogger<ImapClientFactory> _logger;
+
+    public ImapClientFactory(IOptions<ImapOptions> options, ILogger<ImapClientFactory> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async Task<ImapClient> ConnectAsync(ImapAccount account, IImapCommandObserver? observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var key = account.Key;
+        var protocolLogger = new CommandCountingProtocolLogger(observer);
+        var client = new ImapClient(protocolLogger)
+        {
+            Timeout = (int)Math.Clamp(_options.CommandTimeout.TotalMilliseconds, 1, int.MaxValue),
+        };
+        if (_options.AllowInvalidCertificates)
+        {
+            // Explicit opt-in for test servers with self-signed certificates (PITFALLS 12): an untrusted chain or a
+            // wrong name is accepted, a missing certificate still is not. Otherwise MailKit's default validation applies.
+            client.ServerCertificateValidationCallback = static (_, _, _, errors) =>
+                (errors & ~(SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch)) == SslPolicyErrors.None;
+        }
+
+        bool success = false;
+        try
+        {
+            await ConnectCoreAsync(client, key, cancellationToken);
+            await AuthenticateAsync(client, protocolLogger, account, cancellationToken);
+            await EnableExtensionsAsync(client, key, cancellationToken);
+            success = true;
+            return client;
+        }
+        finally
+        {
+            if (!success)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private async Task ConnectCoreAsync(ImapClient client, ImapAccountKey key, CancellationToken cancellationToken)
+    {
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectTimeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            await client.ConnectAsync(key.Host, key.Port, ToSocketOptions(key.Security), connectTimeout.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unreachable(key, $"connect timed out after {_options.ConnectTimeout}", ex);
+        }
+        catch (TimeoutException ex)
+        {
+            throw Unreachable(key, "connect timed out", ex);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            throw Unreachable(key, ex.GetType().Name, ex);
+        }
+        catch (SslHandshakeException ex)
+        {
+            _logger.ConnectFailed(key, "TLS handshake failed");
+            throw new UpstreamProtocolException($"TLS with the IMAP server {key.Host}:{key.Port} failed (certificate or protocol).", ex);
+        }
+        catch (Exception ex) when (ex is ImapProtocolException or NotSupportedException)
+        {
+            // NotSupportedException: StartTls requested but the server does not offer STARTTLS.
+            _logger.ConnectFailed(key, ex.GetType().Name);
+            throw new UpstreamProtocolException($"The IMAP server {key.Host}:{key.Port} did not greet as expected.", ex);
+        }
+    }
+
+    private async Task AuthenticateAsync(
+        ImapClient client, CommandCountingProtocolLogger protocolLogger, ImapAccount account, CancellationToken cancellationToken)
+    {
+        var key = account.Key;
+        protocolLogger.WatchTaggedResponses = true;
+        try
+        {
+            if (key.Method == ImapAuthMethod.OAuth2)
+            {
+                await client.AuthenticateAsync(new SaslMechanismOAuth2(account.Username, account.Secret), cancellationToken);
+            }
+            else
+            {
+                await client.AuthenticateAsync(new NetworkCredential(account.Username, account.Secret), cancellationToken);
+            }
+        }
+        catch (Exception ex) when (IsServerBusy(protocolLogger.LastRejectionCode)
+            && ex is AuthenticationException or ImapProtocolException or IOException)
+        {
+            _logger.ServerConnectionLimit(key, protocolLogger.LastRejectionCode);
+            throw new UpstreamUnavailableException(
+                $"The IMAP server refused another connection for {key.Username}: its connection limit is reached.",
+                ImapErrors.UnavailableRetryAfter,
+                ex) { ImapCode = protocolLogger.LastRejectionCode };
+        }
+        catch (Exception ex) when (ex is AuthenticationException or SaslException)
+        {
+            _logger.LoginRefused(key, protocolLogger.LastRejectionCode);
+            throw new UpstreamAuthenticationException($"The IMAP server refused the credentials of {key.Username}.", ex)
+            {
+                ImapCode = protocolLogger.LastRejectionCode,
+            };
+        }
+        catch (Exception ex) when (ImapErrors.Translate(ex, key) is { } translated)
+        {
+            _logger.ConnectFailed(key, ex.GetType().Name);
+            throw translated;
+        }
+        finally
+        {
+            protocolLogger.WatchTaggedResponses = false;
+        }
+    }
+
+    private async Task EnableExtensionsAsync(ImapClient client, ImapAccountKey key, CancellationToken cancellationToken)
+    {
+        // Both must be enabled right after login, before any SELECT (PITFALLS 7). A NO leaves the connection usable.
+        try
+        {
+            if (client.Capabilities.HasFlag(ImapCapabilities.QuickResync))
+            {
+                await client.EnableQuickResyncAsync(cancellationToken);
+            }
+        }
+        catch (ImapCommandException ex)
+        {
+            _logger.EnableFailed("QRESYNC", key, ex.Response.ToString());
+        }
+
+        try
+        {
+            if (client.Capabilities.HasFlag(ImapCapabilities.UTF8Accept))
+            {
+                await client.EnableUTF8Async(cancellationToken);
+            }
+        }
+        catch (ImapCommandException ex)
+        {
+            _logger.EnableFailed("UTF8=ACCEPT", key, ex.Response.ToString());
+        }
+        catch (Exception ex) when (ImapErrors.Translate(ex, key) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    private UpstreamUnavailableException Unreachable(ImapAccountKey key, string reason, Exception inner)
+    {
+        _logger.ConnectFailed(key, reason);
+        return new UpstreamUnavailableException(
+            $"The IMAP server {key.Host}:{key.Port} cannot be reached.", ImapErrors.UnavailableRetryAfter, inner);
+    }
+
+    private static bool IsServerBusy(string? responseCode) =>
+        responseCode is "LIMIT" or "UNAVAILABLE" or "INUSE";
+
+    private static SecureSocketOptions ToSocketOptions(ImapSecurity security) => security switch
+    {
+        ImapSecurity.None => SecureSocketOptions.None,
+        ImapSecurity.StartTls => SecureSocketOptions.StartTls,
+        ImapSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        _ => throw new ArgumentOutOfRangeException(nameof(security), security, "Unknown IMAP security."),
+    };
+}

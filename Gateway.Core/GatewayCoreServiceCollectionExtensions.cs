@@ -2,9 +2,9 @@ using Gateway.Core.Accounts;
 using Gateway.Core.Imap;
 using Gateway.Core.Mailboxes;
 using Gateway.Core.Storage;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Core;
 
@@ -15,7 +15,7 @@ public static class GatewayCoreServiceCollectionExtensions
     /// <c>Redis:Configuration</c> is set, else in process), sessions and mailboxes. The host must also register an
     /// <see cref="ISecretProtector"/>.
     /// </summary>
-    public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddGatewayCore(this IServiceCollection services)
     {
         services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -24,17 +24,12 @@ public static class GatewayCoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
 
-        var redisConfigured = !string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.SectionName}:{nameof(RedisOptions.Configuration)}"]);
-        if (redisConfigured)
-        {
-            services.AddSingleton<RedisConnection>();
-            services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
-            services.AddSingleton<IKeyValueStore, RedisKeyValueStore>();
-        }
-        else
-        {
-            services.AddSingleton<IKeyValueStore, MemoryKeyValueStore>();
-        }
+        // Redis or in process is decided when the options are read, so every configuration source counts.
+        services.AddSingleton<RedisConnection>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+        services.AddSingleton<IKeyValueStore>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? new RedisKeyValueStore(sp.GetRequiredService<RedisConnection>())
+            : new MemoryKeyValueStore(sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<IImapClientFactory, ImapClientFactory>();
         services.AddSingleton<ImapSessionPool>();

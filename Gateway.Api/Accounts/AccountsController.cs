@@ -10,7 +10,6 @@ namespace Gateway.Api.Accounts;
 [ApiController]
 [Authorize]
 [Route("api/v1/accounts")]
-[Produces("application/json")]
 [Tags("Accounts")]
 public sealed class AccountsController(AccountService accounts) : ControllerBase
 {
@@ -21,7 +20,7 @@ public sealed class AccountsController(AccountService accounts) : ControllerBase
     /// <response code="401">No valid bearer token.</response>
     /// <response code="404">Not the caller's account.</response>
     [HttpGet("{accountId}", Name = "getAccount")]
-    [ProducesResponseType<AccountResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<AccountResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, ProblemTypes.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, ProblemTypes.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ContentType)]

@@ -9,6 +9,11 @@ public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!redis.Enabled)
+        {
+            return HealthCheckResult.Healthy("Redis not configured; in-process stores");
+        }
+
         try
         {
             var db = await redis.GetDatabaseAsync(cancellationToken);

@@ -25,20 +25,20 @@ public static class GatewayApiExtensions
     public static WebApplicationBuilder AddGatewayApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        var configuration = builder.Configuration;
 
-        services.AddGatewayCore(configuration);
+        services.AddGatewayCore();
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Credentials at rest: Data Protection, keys shared through Redis so any instance reads any session.
         services.AddDataProtection().SetApplicationName("imap-rest-gateway");
-        var redisConfigured = !string.IsNullOrWhiteSpace(configuration["Redis:Configuration"]);
-        if (redisConfigured)
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>().Configure<RedisConnection>((options, redis) =>
         {
-            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>().Configure<RedisConnection>((options, redis) =>
+            if (redis.Enabled)
+            {
                 options.XmlRepository = new Microsoft.AspNetCore.DataProtection.StackExchangeRedis.RedisXmlRepository(
-                    () => redis.Multiplexer.GetDatabase(), redis.Prefix + "dataprotection-keys"));
-        }
+                    () => redis.Multiplexer.GetDatabase(), redis.Prefix + "dataprotection-keys");
+            }
+        });
 
         services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
 
@@ -56,14 +56,12 @@ public static class GatewayApiExtensions
 
         services.AddGatewayOpenApi();
 
-        var health = services.AddHealthChecks().AddCheck<ImapServerHealthCheck>("imap", tags: ["ready"]);
-        if (redisConfigured)
-        {
-            health.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
-        }
+        services.AddHealthChecks()
+            .AddCheck<ImapServerHealthCheck>("imap", tags: ["ready"])
+            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter("Gateway.Imap")
+            .AddMeter(Gateway.Core.Imap.ImapMetricNames.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
@@ -108,6 +106,8 @@ public static class GatewayApiExtensions
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "IMAP-to-REST gateway v1");
             options.DocumentTitle = "IMAP-to-REST gateway";
         });
+        app.UseRouting();
+        app.Use(RejectOversizedBodies);
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
@@ -128,6 +128,20 @@ public static class GatewayApiExtensions
         return app;
     }
 
+    /// <summary>413 before reading a body whose declared length exceeds the endpoint's <c>[RequestSizeLimit]</c>
+    /// (Kestrel enforces the limit while reading; this also covers hosts that do not, and answers in problem form).</summary>
+    private static Task RejectOversizedBodies(HttpContext context, RequestDelegate next)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        if (limit is { } max && context.Request.ContentLength > max)
+        {
+            var problem = ProblemWriter.Create(context, ProblemTypes.PayloadTooLarge, $"The request body must be at most {max} bytes.");
+            return ProblemWriter.WriteAsync(context, problem);
+        }
+
+        return next(context);
+    }
+
     private static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -141,7 +155,7 @@ public static class GatewayApiExtensions
         options.MaxDepth = 32;
     }
 
-    private static ObjectResult InvalidModelState(ActionContext context)
+    private static ProblemResult InvalidModelState(ActionContext context)
     {
         var errors = context.ModelState
             .Where(e => e.Value is { Errors.Count: > 0 })
@@ -150,11 +164,7 @@ public static class GatewayApiExtensions
                 e => e.Value!.Errors.Select(x => string.IsNullOrEmpty(x.ErrorMessage) ? "The value is not valid." : x.ErrorMessage).ToArray());
         var problem = ProblemWriter.Create(context.HttpContext, ProblemTypes.ValidationFailed, "The request is not valid; see errors.");
         problem.Extensions["errors"] = errors;
-        return new ObjectResult(problem)
-        {
-            StatusCode = StatusCodes.Status400BadRequest,
-            ContentTypes = { ProblemTypes.ContentType },
-        };
+        return new ProblemResult(problem);
     }
 
     private static async ValueTask OnRateLimited(OnRejectedContext context, CancellationToken cancellationToken)

@@ -12,7 +12,6 @@ namespace Gateway.Api.Mailboxes;
 [ApiController]
 [Authorize]
 [Route("api/v1/accounts/{accountId}/mailboxes")]
-[Produces("application/json")]
 [Tags("Mailboxes")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, ProblemTypes.ContentType)]
@@ -28,7 +27,7 @@ public sealed class MailboxesController(MailboxService mailboxes) : ControllerBa
     /// <param name="cancellationToken">Aborted with the request.</param>
     /// <response code="200">The mailboxes, INBOX first, then by path.</response>
     [HttpGet(Name = "listMailboxes")]
-    [ProducesResponseType<MailboxListResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<MailboxListResponse>(StatusCodes.Status200OK, "application/json")]
     public async Task<MailboxListResponse> List(string accountId, CancellationToken cancellationToken)
     {
         var session = HttpContext.GetAccountSession(accountId);
@@ -45,7 +44,7 @@ public sealed class MailboxesController(MailboxService mailboxes) : ControllerBa
     [HttpPost(Name = "createMailbox")]
     [Consumes("application/json")]
     [RequestSizeLimit(64 * 1024)]
-    [ProducesResponseType<MailboxResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<MailboxResponse>(StatusCodes.Status201Created, "application/json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, ProblemTypes.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status507InsufficientStorage, ProblemTypes.ContentType)]
     public async Task<ActionResult<MailboxResponse>> Create(string accountId, CreateMailboxRequest request, CancellationToken cancellationToken)
@@ -63,7 +62,7 @@ public sealed class MailboxesController(MailboxService mailboxes) : ControllerBa
     /// <response code="200">The mailbox.</response>
     /// <response code="404">No such mailbox (<c>mailbox-not-found</c>).</response>
     [HttpGet("{mailboxId}", Name = "getMailbox")]
-    [ProducesResponseType<MailboxResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<MailboxResponse>(StatusCodes.Status200OK, "application/json")]
     public async Task<MailboxResponse> Get(string accountId, string mailboxId, CancellationToken cancellationToken)
     {
         var session = HttpContext.GetAccountSession(accountId);
@@ -81,7 +80,7 @@ public sealed class MailboxesController(MailboxService mailboxes) : ControllerBa
     [HttpPatch("{mailboxId}", Name = "updateMailbox")]
     [Consumes("application/json", "application/merge-patch+json")]
     [RequestSizeLimit(64 * 1024)]
-    [ProducesResponseType<MailboxResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<MailboxResponse>(StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, ProblemTypes.ContentType)]
     public async Task<MailboxResponse> Update(string accountId, string mailboxId, UpdateMailboxRequest request, CancellationToken cancellationToken)
     {

@@ -10,7 +10,6 @@ namespace Gateway.Api.Sessions;
 /// <summary>Log in and out.</summary>
 [ApiController]
 [Route("api/v1/sessions")]
-[Produces("application/json")]
 [Tags("Sessions")]
 public sealed class SessionsController(SessionService sessions) : ControllerBase
 {
@@ -28,7 +27,7 @@ public sealed class SessionsController(SessionService sessions) : ControllerBase
     [AllowAnonymous]
     [Consumes("application/json")]
     [RequestSizeLimit(32 * 1024)]
-    [ProducesResponseType<SessionResponse>(StatusCodes.Status201Created)]
+    [ProducesResponseType<SessionResponse>(StatusCodes.Status201Created, "application/json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, ProblemTypes.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, ProblemTypes.ContentType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, ProblemTypes.ContentType)]

@@ -31,7 +31,10 @@ public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
             ? _multiplexer.Value.Result
             : throw new InvalidOperationException("Redis is used before the host started.");
 
-    public Task StartAsync(CancellationToken cancellationToken) => _multiplexer.Value;
+    /// <summary>True when Redis is configured at all.</summary>
+    public bool Enabled => _options.Enabled;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Enabled ? _multiplexer.Value : Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -44,6 +47,11 @@ public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
     /// <summary>The database, connecting on first use.</summary>
     public async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken)
     {
+        if (!Enabled)
+        {
+            throw new InvalidOperationException("Redis is not configured.");
+        }
+
         var mux = await _multiplexer.Value.WaitAsync(cancellationToken);
         return mux.GetDatabase();
     }

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
@@ -26,7 +25,11 @@ public sealed class GatewayApplication(Action<IDictionary<string, string?>>? con
         };
         configure?.Invoke(settings);
         builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        // UseSetting, unlike ConfigureAppConfiguration, is visible while Program registers services.
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
     }
 

@@ -23,6 +23,8 @@ DEMO_PASSWORD="demo-password"
 QUOTE_USER="quoter@example.test"
 QUOTE_PASSWORD='p "q" \b\ s'\'' x'
 TEST_PASSWORD="test-password"
+# HMAC key of the local XOAUTH2 test issuer (a fixture, not a secret): tests sign JWTs with it.
+OAUTH2_HS256_KEY="imap-gateway-local-oauth2-test-key-0123456789"
 
 DOVECOT_CONF="$STATE_DIR/dovecot/dovecot.conf"
 REDIS_PID="$STATE_DIR/redis/redis.pid"
@@ -88,6 +90,14 @@ write_dovecot_config() {
     printf 'bob@example.test:{PLAIN}bob-password\n'
   } > "$d/users.new"
   mv "$d/users.new" "$d/users"
+  mkdir -p "$d/oauth-keys/default/HS256"
+  printf '%s' "$OAUTH2_HS256_KEY" | base64 -w0 > "$d/oauth-keys/default/HS256/default"
+  chmod -R a+rX "$d/oauth-keys"
+  cat > "$d/oauth2.conf.ext" <<OAUTH
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$d/oauth-keys/
+username_attribute = sub
+OAUTH
   cat > "$d/dovecot.conf.new" <<CONF
 # Written by scripts/mailenv.sh; edits are overwritten.
 base_dir = $d/run
@@ -101,7 +111,7 @@ ssl_cert = <$d/tls.crt
 ssl_key = <$d/tls.key
 ssl_dh = </usr/share/dovecot/dh.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 auth_cache_size = 0
 default_login_user = dovenull
@@ -155,12 +165,20 @@ plugin {
 }
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN $d/users
 }
 passdb {
   driver = static
+  mechanisms = plain login
   args = password=$TEST_PASSWORD
   username_filter = t-*
+}
+# XOAUTH2/OAUTHBEARER: JWTs signed with the fixture key below (HS256), validated locally; the user is "sub".
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $d/oauth2.conf.ext
 }
 userdb {
   driver = static
@@ -251,6 +269,7 @@ export GATEWAY_MAIL_ROOT=$STATE_DIR/mail
 export GATEWAY_DEMO_USER='$DEMO_USER'
 export GATEWAY_DEMO_PASSWORD='$DEMO_PASSWORD'
 export GATEWAY_TEST_PASSWORD='$TEST_PASSWORD'
+export GATEWAY_OAUTH2_HS256_KEY='$OAUTH2_HS256_KEY'
 ENV
   printf "export GATEWAY_QUOTE_USER='%s'\n" "$QUOTE_USER"
   printf "export GATEWAY_QUOTE_PASSWORD=%q\n" "$QUOTE_PASSWORD"

@@ -27,3 +27,30 @@ public static class MailEnvironment
     private static string Env(string name, string fallback) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }
+
+/// <summary>Access tokens for the local Dovecot's XOAUTH2 (JWTs validated locally with the fixture HS256 key).</summary>
+public static class TestJwt
+{
+    public static string Key => Environment.GetEnvironmentVariable("GATEWAY_OAUTH2_HS256_KEY") is { Length: > 0 } key
+        ? key
+        : "imap-gateway-local-oauth2-test-key-0123456789";
+
+    public static string Create(string subject, TimeSpan lifetime, string? key = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var header = Encode("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray());
+        var payload = Encode(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["sub"] = subject,
+            ["iat"] = now - 5,
+            ["nbf"] = now - 5,
+            ["exp"] = now + (long)lifetime.TotalSeconds,
+        }));
+        var signature = System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(key ?? Key),
+            System.Text.Encoding.ASCII.GetBytes(header + "." + payload));
+        return header + "." + payload + "." + Encode(signature);
+    }
+
+    private static string Encode(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+}

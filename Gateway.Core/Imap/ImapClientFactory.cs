@@ -18,13 +18,16 @@ namespace Gateway.Core.Imap;
 /// no request of the caller was started. A timeout after connecting (during login) is an
 /// <see cref="UpstreamTimeoutException"/>.</para>
 /// <para>Dovecot answers a login beyond <c>mail_max_userip_connections</c> with <c>NO [LIMIT]</c>. MailKit 4.18.2 turns
-/// every failed AUTHENTICATE into the same <c>AuthenticationException("Authentication failed.")</c>, and after the NO on
-/// PLAIN it falls back to LOGIN, which Dovecot answers by closing the connection (an <see cref="ImapProtocolException"/>).
+/// every failed AUTHENTICATE into the same <c>AuthenticationException("Authentication failed.")</c> (and, when left to
+/// try every mechanism, retries with LOGIN, which Dovecot answers by closing the connection: an
+/// <see cref="ImapProtocolException"/>; hence one mechanism only, see <c>PickPasswordMechanism</c>).
 /// The <see cref="CommandCountingProtocolLogger"/> therefore records the response code of the rejection, and a
 /// <c>LIMIT</c>/<c>UNAVAILABLE</c>/<c>INUSE</c> code maps to <see cref="UpstreamUnavailableException"/>.</para>
 /// </remarks>
 public sealed class ImapClientFactory : IImapClientFactory
 {
+    private static readonly string[] PasswordMechanisms = ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN"];
+
     private readonly ImapOptions _options;
     private readonly ILogger<ImapClientFactory> _logger;
 
@@ -36,6 +39,10 @@ public sealed class ImapClientFactory : IImapClientFactory
         _logger = logger;
     }
 
+    /// <summary>Source address to connect from; null lets the OS choose. Tests bind a loopback address of their own:
+    /// Dovecot's auth penalty is per source IP and delays every later login from it after one failed.</summary>
+    internal IPEndPoint? LocalEndPoint { get; init; }
+
     /// <inheritdoc />
     public async Task<ImapClient> ConnectAsync(ImapAccount account, IImapCommandObserver? observer, CancellationToken cancellationToken)
     {
@@ -46,6 +53,11 @@ public sealed class ImapClientFactory : IImapClientFactory
         {
             Timeout = (int)Math.Clamp(_options.CommandTimeout.TotalMilliseconds, 1, int.MaxValue),
         };
+        if (LocalEndPoint is not null)
+        {
+            client.LocalEndPoint = LocalEndPoint;
+        }
+
         if (_options.AllowInvalidCertificates)
         {
             // Explicit opt-in for test servers with self-signed certificates (PITFALLS 12): an untrusted chain or a
@@ -118,7 +130,16 @@ public sealed class ImapClientFactory : IImapClientFactory
             }
             else
             {
-                await client.AuthenticateAsync(new NetworkCredential(account.Username, account.Secret), cancellationToken);
+                var credential = new NetworkCredential(account.Username, account.Secret);
+                if (PickPasswordMechanism(client, credential) is { } mechanism)
+                {
+                    await client.AuthenticateAsync(mechanism, cancellationToken);
+                }
+                else
+                {
+                    // No SASL mechanism we know: MailKit falls back to the LOGIN command.
+                    await client.AuthenticateAsync(credential, cancellationToken);
+                }
             }
         }
         catch (Exception ex) when (IsServerBusy(protocolLogger.LastRejectionCode)
@@ -186,6 +207,25 @@ public sealed class ImapClientFactory : IImapClientFactory
         _logger.ConnectFailed(key, reason);
         return new UpstreamUnavailableException(
             $"The IMAP server {key.Host}:{key.Port} cannot be reached.", ImapErrors.UnavailableRetryAfter, inner);
+    }
+
+    /// <summary>
+    /// One mechanism, the strongest offered. MailKit's <c>AuthenticateAsync(ICredentials)</c> tries every offered
+    /// mechanism in turn: a wrong password then costs several failed attempts (three against Dovecot), each feeding the
+    /// server's per-IP auth penalty and lockout counters, and after the NO [LIMIT] on PLAIN its retry with LOGIN makes
+    /// Dovecot hang up.
+    /// </summary>
+    private static SaslMechanism? PickPasswordMechanism(ImapClient client, NetworkCredential credential)
+    {
+        foreach (string name in PasswordMechanisms)
+        {
+            if (client.AuthenticationMechanisms.Contains(name) && SaslMechanism.IsSupported(name))
+            {
+                return SaslMechanism.Create(name, credential);
+            }
+        }
+
+        return null;
     }
 
     private static bool IsServerBusy(string? responseCode) =>

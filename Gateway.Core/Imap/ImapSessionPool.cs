@@ -90,10 +90,16 @@ public sealed partial class ImapSessionPool : IImapSessionPool, IAsyncDisposable
         var pool = Enter(account.Key);
         if (!pool.Slots.Wait(0, CancellationToken.None))
         {
-            // Every slot is leased: prove the credentials on a connection of its own and log it out again, so the
-            // account never exceeds its cap (and the login is not delayed by a busy pool).
-            Leave(pool);
-            return await VerifyUnpooledAsync(account, pool, cancellationToken);
+            // Every slot is leased: prove the credentials on a connection of its own and log it out again rather
+            // than wait for a busy pool. The pool stays within its cap; the server briefly sees one connection more.
+            try
+            {
+                return await VerifyUnpooledAsync(account, pool, cancellationToken);
+            }
+            finally
+            {
+                Leave(pool);
+            }
         }
 
         long started = _timeProvider.GetTimestamp();

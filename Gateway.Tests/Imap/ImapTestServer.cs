@@ -2,27 +2,28 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Gateway.Core.Imap;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Imap;
 
 /// <summary>The local Dovecot started by <c>scripts/mailenv.sh up</c>: addresses, fresh users, server-side checks.</summary>
-internal static class ImapTestServer
+public static class ImapTestServer
 {
-    public static string Host { get; } = Env("Imap__Host", "127.0.0.1");
+    public static string Host => MailEnvironment.ImapHost;
 
-    public static int Port { get; } = int.Parse(Env("Imap__Port", "10143"), CultureInfo.InvariantCulture);
+    public static int Port => MailEnvironment.ImapPort;
 
-    public static int TlsPort { get; } = int.Parse(Env("GATEWAY_IMAPS_PORT", "10993"), CultureInfo.InvariantCulture);
+    public static int TlsPort => MailEnvironment.ImapsPort;
 
-    public static string DovecotConf { get; } = Env("GATEWAY_DOVECOT_CONF", "/var/tmp/imap-gateway/dovecot/dovecot.conf");
+    public static string DovecotConf => MailEnvironment.DovecotConfig;
 
     /// <summary>Every user named <c>t-*</c> logs in with this password.</summary>
-    public static string TestPassword { get; } = Env("GATEWAY_TEST_PASSWORD", "test-password");
+    public static string TestPassword => MailEnvironment.TestPassword;
 
     /// <summary>A user no other test touches (Dovecot creates its mailbox on first login).</summary>
-    public static string NewUser() => $"t-{Guid.NewGuid():N}@test";
+    public static string NewUser() => MailEnvironment.NewUser();
 
     public static ImapAccount NewAccount(ImapSecurity security = ImapSecurity.None, int? port = null, string? password = null) =>
         Account(NewUser(), security, port, password);
@@ -114,7 +115,4 @@ internal static class ImapTestServer
 
         return await stdout;
     }
-
-    private static string Env(string name, string fallback) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }

@@ -26,4 +26,4 @@ MSG
 
 export ASPNETCORE_URLS="http://127.0.0.1:$port"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
-exec dotnet Gateway.Api/bin/Release/net10.0/Gateway.Api.dll --contentRoot Gateway.Api
+exec dotnet Gateway.Api/bin/Release/net10.0/Gateway.Api.dll

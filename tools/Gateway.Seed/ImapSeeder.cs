@@ -56,14 +56,15 @@ internal sealed class ImapSeeder(SeedOptions options)
         var rejected = 0;
         foreach (var entry in corpus)
         {
-            using var stream = new MemoryStream(entry.Content, writable: false);
-            var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             try
             {
+                using var stream = new MemoryStream(entry.Content, writable: false);
+                var message = await MimeMessage.LoadAsync(stream, cancellationToken);
                 await folder.AppendAsync(new AppendRequest(message, MessageFlags.None, entry.InternalDate), cancellationToken);
             }
-            catch (ImapCommandException e)
+            catch (Exception e) when (e is ImapCommandException or FormatException)
             {
+                // FormatException: MimeKit cannot parse it (no header block), so it cannot be APPENDed through MailKit.
                 rejected++;
                 await Console.Error.WriteLineAsync($"seed: {entry.FileName} rejected: {e.Message}");
             }

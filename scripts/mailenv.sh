@@ -184,7 +184,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=$uid gid=$gid home=$STATE_DIR/mail/%u
+  args = uid=$uid gid=$gid home=$STATE_DIR/mail/%u allow_all_users=yes
 }
 service imap-login {
   inet_listener imap {

@@ -287,6 +287,7 @@ public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider t
             }
         }
 
+        AddMissingAncestors(accountId, result);
         result.Sort(static (a, b) => (a.IsInbox, b.IsInbox) switch
         {
             (true, false) => -1,
@@ -294,6 +295,45 @@ public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider t
             _ => string.CompareOrdinal(a.Path, b.Path),
         });
         return result;
+    }
+
+    /// <summary>Some servers list <c>a|b</c> without <c>a</c> when <c>a</c> was never created itself; clients building
+    /// a tree then see an orphan. Such ancestors are described as non-selectable placeholders.</summary>
+    private static void AddMissingAncestors(string accountId, List<MailboxInfo> mailboxes)
+    {
+        var known = new HashSet<string>(mailboxes.Select(m => m.Path), StringComparer.Ordinal);
+        for (var i = 0; i < mailboxes.Count; i++)
+        {
+            var m = mailboxes[i];
+            if (m.Delimiter is not { Length: 1 } delimiter)
+            {
+                continue;
+            }
+
+            var cut = m.Path.LastIndexOf(delimiter[0]);
+            if (cut <= 0 || !known.Add(m.Path[..cut]))
+            {
+                continue;
+            }
+
+            var parentPath = m.Path[..cut];
+            var parentCut = parentPath.LastIndexOf(delimiter[0]);
+            mailboxes.Add(new MailboxInfo(
+                MailboxIds.For(accountId, parentPath),
+                parentCut < 0 ? parentPath : parentPath[(parentCut + 1)..],
+                parentPath,
+                parentCut <= 0 ? null : MailboxIds.For(accountId, parentPath[..parentCut]),
+                delimiter,
+                null,
+                false,
+                ["Noselect", "NonExistent", "HasChildren"],
+                0,
+                0,
+                0)
+            {
+                HasChildren = true,
+            });
+        }
     }
 
     private static MailboxInfo ToInfo(string accountId, IMailFolder folder, MailboxRole? role)

@@ -89,7 +89,7 @@ public static class ImapTestServer
         Assert.Equal(0, await WaitForServerConnectionsAsync(user, 0));
     }
 
-    private static async Task<string> DoveadmAsync(params string[] args)
+    public static async Task<string> DoveadmAsync(params string[] args)
     {
         var start = new ProcessStartInfo("doveadm")
         {

@@ -224,3 +224,22 @@ public sealed class MailboxesApiTests
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 }
+
+public sealed class MailboxTreeTests
+{
+    [Fact]
+    public async Task ListMailboxes_ChildCreatedWithoutParent_ShowsPlaceholderParent()
+    {
+        var user = MailEnvironment.NewUser("tree");
+        // Another client creates a nested mailbox in one step; Dovecot then lists the child but not the parent.
+        await Gateway.Tests.Imap.ImapTestServer.DoveadmAsync("mailbox", "create", "-u", user, "Only|Child");
+
+        await using var app = new GatewayApplication();
+        var (client, _, _) = await app.LoginAsync(user);
+        var items = (await client.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes")).GetProperty("items").EnumerateArray().ToList();
+
+        var child = items.Single(m => m.GetProperty("path").GetString() == "Only|Child");
+        var parent = items.Single(m => m.GetProperty("id").GetString() == child.GetProperty("parentId").GetString());
+        Assert.Equal("Only", parent.GetProperty("path").GetString());
+    }
+}

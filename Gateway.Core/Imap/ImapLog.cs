@@ -46,7 +46,4 @@ internal static partial class ImapLog
 
     [LoggerMessage(1024, LogLevel.Error, "IMAP idle sweep failed")]
     public static partial void SweepFailed(this ILogger logger, Exception exception);
-
-    [LoggerMessage(1025, LogLevel.Debug, "Reading the quota of {Account} failed: {Reason}")]
-    public static partial void QuotaFailed(this ILogger logger, ImapAccountKey account, string reason);
 }

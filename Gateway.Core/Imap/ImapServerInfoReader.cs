@@ -33,6 +33,7 @@ public static class ImapServerInfoReader
         {
             try
             {
+                // GETQUOTAROOT "INBOX"; STORAGE is in units of 1024 octets (RFC 9208).
                 var q = await client.Inbox.GetQuotaAsync(cancellationToken);
                 quota = new QuotaInfo(
                     q.CurrentStorageSize is { } used ? (long)used * 1024 : null,
@@ -40,8 +41,9 @@ public static class ImapServerInfoReader
                     q.CurrentMessageCount is { } count ? (long)count : null,
                     q.MessageLimit is { } max ? (long)max : null);
             }
-            catch (ImapCommandException)
+            catch (Exception ex) when (ex is ImapCommandException or NotSupportedException or FolderNotFoundException)
             {
+                // No quota to report; the account works all the same.
             }
         }
 

@@ -110,7 +110,7 @@ public sealed partial class ImapSessionPool : IImapSessionPool, IAsyncDisposable
         {
             try
             {
-                return await ReadServerInfoAsync(lease.Client, account.Key, cancellationToken);
+                return await ImapServerInfoReader.ReadAsync(lease.Client, cancellationToken);
             }
             catch (Exception ex) when (ImapErrors.Translate(ex, account.Key) is { } translated)
             {
@@ -513,7 +513,7 @@ public sealed partial class ImapSessionPool : IImapSessionPool, IAsyncDisposable
         {
             try
             {
-                return await ReadServerInfoAsync(client, account.Key, cancellationToken);
+                return await ImapServerInfoReader.ReadAsync(client, cancellationToken);
             }
             catch (Exception ex) when (ImapErrors.Translate(ex, account.Key) is { } translated)
             {
@@ -537,45 +537,6 @@ public sealed partial class ImapSessionPool : IImapSessionPool, IAsyncDisposable
                 pool.CountClosed(discarded: false);
             }
         }
-    }
-
-    private async Task<ImapServerInfo> ReadServerInfoAsync(ImapClient client, ImapAccountKey key, CancellationToken cancellationToken)
-    {
-        var caps = client.Capabilities;
-        var set = new ImapCapabilitySet(
-            Condstore: caps.HasFlag(ImapCapabilities.CondStore),
-            Qresync: caps.HasFlag(ImapCapabilities.QuickResync),
-            ObjectId: caps.HasFlag(ImapCapabilities.ObjectID),
-            Sort: caps.HasFlag(ImapCapabilities.Sort),
-            Thread: caps.HasFlag(ImapCapabilities.Thread),
-            Idle: caps.HasFlag(ImapCapabilities.Idle),
-            Notify: caps.HasFlag(ImapCapabilities.Notify),
-            Move: caps.HasFlag(ImapCapabilities.Move),
-            Utf8: caps.HasFlag(ImapCapabilities.UTF8Accept),
-            SpecialUse: caps.HasFlag(ImapCapabilities.SpecialUse),
-            ListStatus: caps.HasFlag(ImapCapabilities.ListStatus),
-            Quota: caps.HasFlag(ImapCapabilities.Quota));
-
-        QuotaInfo? quota = null;
-        if (set.Quota)
-        {
-            try
-            {
-                // GETQUOTAROOT "INBOX"; STORAGE is in units of 1024 octets (RFC 9208).
-                var q = await client.Inbox.GetQuotaAsync(cancellationToken);
-                quota = new QuotaInfo(
-                    q.CurrentStorageSize * 1024L,
-                    q.StorageLimit * 1024L,
-                    q.CurrentMessageCount,
-                    q.MessageLimit);
-            }
-            catch (Exception ex) when (ex is ImapCommandException or NotSupportedException or FolderNotFoundException)
-            {
-                _logger.QuotaFailed(key, ex.GetType().Name);
-            }
-        }
-
-        return new ImapServerInfo(set, quota);
     }
 
     /// <summary>Logs out (best effort) and disposes a connection already removed from the pool's books.</summary>

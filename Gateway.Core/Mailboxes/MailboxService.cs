@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Gateway.Core.Accounts;
 using Gateway.Core.Errors;
 using Gateway.Core.Imap;
@@ -12,20 +11,16 @@ namespace Gateway.Core.Mailboxes;
 /// Lists, creates, renames, subscribes and deletes mailboxes through pooled IMAP connections, and resolves mailbox
 /// ids and role aliases to full names. Each call is one or two IMAP exchanges on one leased connection.
 /// </summary>
-public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider timeProvider, ILogger<MailboxService> logger)
+public sealed partial class MailboxService(IImapSessionPool pool, ILogger<MailboxService> logger)
 {
     private const StatusItems CountItems = StatusItems.Count | StatusItems.Unread | StatusItems.UidValidity;
-    private static readonly TimeSpan DirectoryFreshness = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<string, Directory> _directories = new(StringComparer.Ordinal);
 
     /// <summary>Every mailbox of the account, with counts (LIST-STATUS where offered, else STATUS per mailbox).</summary>
     public Task<IReadOnlyList<MailboxInfo>> ListAsync(AccountSession session, CancellationToken cancellationToken) =>
         pool.ExecuteAsync(session.Account, async (lease, ct) =>
         {
             var folders = await ListFoldersAsync(lease.Client, CountItems, ct);
-            var list = Describe(session.AccountId, folders, lease.Client);
-            Remember(session.AccountId, list);
-            return (IReadOnlyList<MailboxInfo>)list;
+            return (IReadOnlyList<MailboxInfo>)Describe(session.AccountId, folders, lease.Client);
         }, ImapOperationOptions.Default, cancellationToken);
 
     /// <summary>One mailbox by id or role alias.</summary>
@@ -34,20 +29,6 @@ public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider t
     {
         var list = await ListAsync(session, cancellationToken);
         return Find(list, mailboxId) ?? throw NotFound(mailboxId);
-    }
-
-    /// <summary>The full name of a mailbox id or alias, from a recent listing when there is one.</summary>
-    /// <exception cref="MailboxNotFoundException">No such mailbox for this account.</exception>
-    public async Task<MailboxInfo> ResolveAsync(AccountSession session, string mailboxId, CancellationToken cancellationToken)
-    {
-        if (_directories.TryGetValue(session.AccountId, out var directory)
-            && timeProvider.GetUtcNow() - directory.FetchedAt < DirectoryFreshness
-            && Find(directory.Mailboxes, mailboxId) is { } cached)
-        {
-            return cached;
-        }
-
-        return await GetAsync(session, mailboxId, cancellationToken);
     }
 
     /// <summary>Creates a mailbox (subscribed) under <paramref name="parentId"/> or at the top level.</summary>
@@ -160,7 +141,6 @@ public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider t
                     }
 
                     path = newPath;
-                    Forget(session.AccountId);
                 }
             }
 
@@ -223,17 +203,15 @@ public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider t
                 // Some servers drop the subscription with the mailbox.
             }
 
-            Forget(session.AccountId);
             LogDeleted(session.AccountId);
             return true;
         }, ImapOperationOptions.NotRetryable, cancellationToken);
     }
 
-    private async Task<MailboxInfo> DescribeOneAsync(AccountSession session, ImapClient client, string path, CancellationToken ct)
+    private static async Task<MailboxInfo> DescribeOneAsync(AccountSession session, ImapClient client, string path, CancellationToken ct)
     {
         var folders = await ListFoldersAsync(client, CountItems, ct);
         var list = Describe(session.AccountId, folders, client);
-        Remember(session.AccountId, list);
         return list.FirstOrDefault(m => SamePath(m.Path, path)) ?? throw new MailboxNotFoundException($"Mailbox '{path}' vanished.");
     }
 
@@ -479,13 +457,6 @@ public sealed partial class MailboxService(IImapSessionPool pool, TimeProvider t
 
         return new RequestValidationException($"The IMAP server refused the mailbox name: {text}");
     }
-
-    private void Remember(string accountId, List<MailboxInfo> list) =>
-        _directories[accountId] = new Directory(list, timeProvider.GetUtcNow());
-
-    private void Forget(string accountId) => _directories.TryRemove(accountId, out _);
-
-    private sealed record Directory(IReadOnlyList<MailboxInfo> Mailboxes, DateTimeOffset FetchedAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mailbox created for account {AccountId}")]
     private partial void LogCreated(string accountId);

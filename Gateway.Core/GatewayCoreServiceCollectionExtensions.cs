@@ -38,6 +38,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<AccountService>();
+        services.AddSingleton<MailboxDirectory>();
         services.AddSingleton<MailboxService>();
         return services;
     }

@@ -11,16 +11,45 @@ namespace Gateway.Core.Mailboxes;
 /// Lists, creates, renames, subscribes and deletes mailboxes through pooled IMAP connections, and resolves mailbox
 /// ids and role aliases to full names. Each call is one or two IMAP exchanges on one leased connection.
 /// </summary>
-public sealed partial class MailboxService(IImapSessionPool pool, ILogger<MailboxService> logger)
+public sealed partial class MailboxService(IImapSessionPool pool, MailboxDirectory directory, ILogger<MailboxService> logger)
 {
+    /// <summary>Resolves a mailbox id or role alias to the mailbox's full name, from the directory cache when it can.</summary>
+    /// <param name="session">The caller.</param>
+    /// <param name="idOrAlias">A mailbox id or role alias.</param>
+    /// <param name="refresh">True to ignore the cache (e.g. after the server said the cached name does not exist).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="MailboxNotFoundException">The account has no such mailbox.</exception>
+    public async Task<MailboxRef> ResolveAsync(AccountSession session, string idOrAlias, bool refresh, CancellationToken cancellationToken)
+    {
+        if (!refresh && await directory.GetAsync(session.AccountId, cancellationToken) is { } cached
+            && MailboxDirectory.Find(cached, idOrAlias) is { } hit)
+        {
+            return hit;
+        }
+
+        // Not cached, or perhaps created since the list was cached: ask the server.
+        var list = await ListNamesAsync(session, cancellationToken);
+        return MailboxDirectory.Find(await directory.RememberAsync(session.AccountId, list, cancellationToken), idOrAlias)
+            ?? throw NotFound(idOrAlias);
+    }
+
     private const StatusItems CountItems = StatusItems.Count | StatusItems.Unread | StatusItems.UidValidity;
 
     /// <summary>Every mailbox of the account, with counts (LIST-STATUS where offered, else STATUS per mailbox).</summary>
     public Task<IReadOnlyList<MailboxInfo>> ListAsync(AccountSession session, CancellationToken cancellationToken) =>
+        ListAsync(session, CountItems, cancellationToken);
+
+    /// <summary>Every mailbox of the account without counts: one plain LIST.</summary>
+    public Task<IReadOnlyList<MailboxInfo>> ListNamesAsync(AccountSession session, CancellationToken cancellationToken) =>
+        ListAsync(session, StatusItems.None, cancellationToken);
+
+    private Task<IReadOnlyList<MailboxInfo>> ListAsync(AccountSession session, StatusItems items, CancellationToken cancellationToken) =>
         pool.ExecuteAsync(session.Account, async (lease, ct) =>
         {
-            var folders = await ListFoldersAsync(lease.Client, CountItems, ct);
-            return (IReadOnlyList<MailboxInfo>)Describe(session.AccountId, folders, lease.Client);
+            var folders = await ListFoldersAsync(lease.Client, items, ct);
+            IReadOnlyList<MailboxInfo> list = Describe(session.AccountId, folders, lease.Client);
+            await directory.RememberAsync(session.AccountId, list, ct);
+            return list;
         }, ImapOperationOptions.Default, cancellationToken);
 
     /// <summary>One mailbox by id or role alias.</summary>
@@ -70,6 +99,7 @@ public sealed partial class MailboxService(IImapSessionPool pool, ILogger<Mailbo
             }
 
             await created.SubscribeAsync(ct);
+            await directory.InvalidateAsync(session.AccountId, ct);
             LogCreated(session.AccountId);
             return await DescribeOneAsync(session, client, path, ct);
         }, ImapOperationOptions.NotRetryable, cancellationToken);
@@ -141,6 +171,7 @@ public sealed partial class MailboxService(IImapSessionPool pool, ILogger<Mailbo
                     }
 
                     path = newPath;
+                    await directory.InvalidateAsync(session.AccountId, ct);
                 }
             }
 
@@ -203,6 +234,7 @@ public sealed partial class MailboxService(IImapSessionPool pool, ILogger<Mailbo
                 // Some servers drop the subscription with the mailbox.
             }
 
+            await directory.InvalidateAsync(session.AccountId, ct);
             LogDeleted(session.AccountId);
             return true;
         }, ImapOperationOptions.NotRetryable, cancellationToken);

@@ -72,7 +72,7 @@ public sealed record MessageSummaryResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ThreadId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EmailId = null)
 {
-    public static MessageSummaryResponse From(string mailboxId, uint uidValidity, MessageSummary m) =>
+    public static MessageSummaryResponse Create(string mailboxId, uint uidValidity, MessageSummary m) =>
         new(
             MessageIds.For(mailboxId, uidValidity, m.Uid),
             mailboxId,

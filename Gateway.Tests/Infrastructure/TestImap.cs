@@ -45,7 +45,7 @@ public sealed class TestImap : IAsyncDisposable
         catch (FolderNotFoundException)
         {
             var root = Client.GetFolder(Client.PersonalNamespaces[0]) ?? throw new InvalidOperationException("No personal namespace.");
-            var created = await root.CreateAsync(path, isMessageFolder: true);
+            var created = await root.CreateAsync(path, isMessageFolder: true) ?? throw new InvalidOperationException("CREATE gave no folder.");
             await created.SubscribeAsync();
             return created;
         }

@@ -56,6 +56,21 @@ public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
         return mux.GetDatabase();
     }
 
+    /// <summary>Runs one Redis operation bounded by <see cref="RedisOptions.OperationTimeout"/> (the client takes no
+    /// token, PITFALLS 16); any Redis failure becomes <see cref="StoreUnavailableException"/>.</summary>
+    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await GetDatabaseAsync(cancellationToken).WaitAsync(_options.OperationTimeout, cancellationToken);
+            return await operation(db).WaitAsync(_options.OperationTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            throw new StoreUnavailableException("Redis did not answer.", ex);
+        }
+    }
+
     /// <summary>The multiplexer, connecting on first use (for pub/sub and server commands).</summary>
     public Task<ConnectionMultiplexer> GetMultiplexerAsync(CancellationToken cancellationToken) =>
         _multiplexer.Value.WaitAsync(cancellationToken);

@@ -48,19 +48,8 @@ public sealed class RedisKeyValueStore(RedisConnection redis) : IKeyValueStore
 
     private RedisKey Key(string key) => redis.Prefix + key;
 
-    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var db = await redis.GetDatabaseAsync(cancellationToken).WaitAsync(redis.Options.OperationTimeout, cancellationToken);
-            // StackExchange.Redis takes no token: bound the call ourselves (PITFALLS 16).
-            return await operation(db).WaitAsync(redis.Options.OperationTimeout, cancellationToken);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            throw new StoreUnavailableException("Redis did not answer.", ex);
-        }
-    }
+    private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken) =>
+        redis.RunAsync(operation, cancellationToken);
 
     private async Task RunAsync(Func<IDatabase, Task> operation, CancellationToken cancellationToken) =>
         await RunAsync(async db =>

@@ -1,6 +1,8 @@
 using Gateway.Core.Accounts;
 using Gateway.Core.Imap;
 using Gateway.Core.Mailboxes;
+using Gateway.Core.Messages;
+using Gateway.Core.Messages.Cache;
 using Gateway.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +22,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddOptions<ImapOptions>().BindConfiguration(ImapOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MessageCacheOptions>().BindConfiguration(MessageCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -40,6 +43,17 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<MailboxDirectory>();
         services.AddSingleton<MailboxService>();
+
+        // The header cache: Redis when configured, else in process; same choice as the key-value store.
+        services.AddSingleton<CacheMetrics>();
+        services.AddSingleton<IMessageCacheStore>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<RedisMessageCacheStore>(sp)
+            : ActivatorUtilities.CreateInstance<MemoryMessageCacheStore>(sp));
+        services.AddSingleton<MailboxFreshness>();
+        services.AddSingleton<MailboxSynchronizer>();
+        services.AddSingleton<MailboxFiller>();
+        services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());
+        services.AddSingleton<MessageListService>();
         return services;
     }
 }

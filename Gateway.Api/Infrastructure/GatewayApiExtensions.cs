@@ -62,6 +62,7 @@ public static class GatewayApiExtensions
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(Gateway.Core.Imap.ImapMetricNames.MeterName)
+                .AddMeter(Gateway.Core.Messages.Cache.CacheMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());

@@ -1,6 +1,7 @@
 using MailKit;
 using MailKit.Net.Imap;
 using MimeKit;
+using MimeKit.Utils;
 
 namespace Gateway.Core.Messages;
 
@@ -11,12 +12,18 @@ public static class SummaryFetch
     public const int PreviewLength = 100;
 
     private const MessageSummaryItems BaseItems = MessageSummaryItems.UniqueId | MessageSummaryItems.Flags
-        | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.Envelope
-        | MessageSummaryItems.BodyStructure;
+        | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.BodyStructure;
+
+    /// <summary>The header fields a summary shows. They are fetched as a body section rather than as ENVELOPE: MailKit
+    /// refuses ENVELOPE strings longer than 4 KB (and drops the connection), and real mail has such headers.</summary>
+    private static readonly HeaderSet Fields = new(
+    [
+        HeaderId.Date, HeaderId.Subject, HeaderId.From, HeaderId.To, HeaderId.Cc, HeaderId.ReplyTo, HeaderId.MessageId, HeaderId.InReplyTo,
+    ]);
 
     /// <summary>What to fetch on <paramref name="client"/>: MODSEQ with CONDSTORE, PREVIEW only where the server computes
     /// it (without PREVIEW MailKit would download body text, too slow for listings).</summary>
-    public static MessageSummaryItems ItemsFor(ImapClient client)
+    public static IFetchRequest RequestFor(ImapClient client)
     {
         var items = BaseItems;
         if (client.Capabilities.HasFlag(ImapCapabilities.CondStore))
@@ -29,35 +36,75 @@ public static class SummaryFetch
             items |= MessageSummaryItems.PreviewText;
         }
 
-        return items;
+        return new FetchRequest(items) { Headers = Fields };
     }
 
     /// <summary>Maps one fetched message; null when the server left out something every summary needs.</summary>
     public static MessageSummary? From(IMessageSummary m)
     {
-        if (!m.UniqueId.IsValid || m.Envelope is null || m.InternalDate is null || m.Flags is null)
+        if (!m.UniqueId.IsValid || m.InternalDate is null || m.Flags is null || m.Headers is null)
         {
             return null;
         }
 
-        var e = m.Envelope;
+        var h = m.Headers;
         return new MessageSummary(
             m.UniqueId.Id,
             m.ModSeq ?? 0,
             MapFlags(m.Flags.Value),
             Keywords(m.Keywords),
             m.InternalDate.Value.ToUniversalTime(),
-            e.Date?.ToUniversalTime(),
+            ParseDate(h[HeaderId.Date]),
             m.Size ?? 0,
             AttachmentRules.HasAttachments(m.Body),
-            e.Subject,
-            Addresses(e.From),
-            Addresses(e.To),
-            Addresses(e.Cc),
-            Addresses(e.ReplyTo),
-            StripBrackets(e.MessageId),
-            StripBrackets(e.InReplyTo),
+            h[HeaderId.Subject],
+            Addresses(h, HeaderId.From),
+            Addresses(h, HeaderId.To),
+            Addresses(h, HeaderId.Cc),
+            Addresses(h, HeaderId.ReplyTo),
+            FirstMessageId(h[HeaderId.MessageId]),
+            FirstMessageId(h[HeaderId.InReplyTo]),
             Preview(m.PreviewText));
+    }
+
+    /// <summary>Every address of every occurrence of <paramref name="field"/> (groups flattened).</summary>
+    public static IReadOnlyList<EmailAddress> Addresses(HeaderList headers, HeaderId field)
+    {
+        List<EmailAddress>? result = null;
+        foreach (var header in headers)
+        {
+            if (header.Id != field)
+            {
+                continue;
+            }
+
+            var raw = header.RawValue;
+            if (InternetAddressList.TryParse(ParserOptions.Default, raw, 0, raw.Length, out var list))
+            {
+                result ??= [];
+                result.AddRange(Addresses(list));
+            }
+        }
+
+        return result ?? (IReadOnlyList<EmailAddress>)[];
+    }
+
+    private static DateTimeOffset? ParseDate(string? value) =>
+        value is not null && DateUtils.TryParse(value, out var date) ? date.ToUniversalTime() : null;
+
+    private static string? FirstMessageId(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        foreach (var id in MimeUtils.EnumerateReferences(value))
+        {
+            return id;
+        }
+
+        return StripBrackets(value);
     }
 
     public static MessageFlags MapFlags(MailKit.MessageFlags flags)

@@ -80,7 +80,7 @@ public sealed class MemoryMessageCacheStore(TimeProvider time, IOptions<MessageC
     public Task<bool> CreateAsync(MailboxCacheKey key, CacheState state, CancellationToken cancellationToken)
     {
         MaybeSweep();
-        var fresh = new Generation(key.UidValidity, state with { UidValidity = key.UidValidity, Cached = 0, VerifiedUntil = 0 }, time.GetUtcNow());
+        var fresh = new Generation(key.UidValidity, state with { UidValidity = key.UidValidity, Cached = 0 }, time.GetUtcNow());
         while (true)
         {
             if (_mailboxes.TryGetValue(key.MailboxId, out var existing))
@@ -149,32 +149,25 @@ public sealed class MemoryMessageCacheStore(TimeProvider time, IOptions<MessageC
             }
 
             var s = g.State;
-            var advance = change.HighestModSeq >= s.HighestModSeq;
+            if (change.SyncedTo is { } to)
+            {
+                var advance = to.HighestModSeq >= s.HighestModSeq;
+                s = s with
+                {
+                    UidNext = Math.Max(s.UidNext, to.UidNext),
+                    HighestModSeq = advance ? to.HighestModSeq : s.HighestModSeq,
+                    Exists = advance ? to.Exists : s.Exists,
+                };
+            }
+
             g.State = s with
             {
-                UidNext = Math.Max(s.UidNext, change.UidNext),
-                HighestModSeq = advance ? change.HighestModSeq : s.HighestModSeq,
-                Exists = advance ? change.Exists : s.Exists,
                 FillFloor = change.FillFloor is { } floor ? Math.Min(floor, s.FillFloor) : s.FillFloor,
                 Cached = g.ByUid.Count,
-                VerifiedUntil = 0,
             };
             g.LastUsed = now;
             return Task.FromResult(true);
         }
-    }
-
-    public Task MarkVerifiedAsync(MailboxCacheKey key, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        if (Find(key) is { } g)
-        {
-            lock (g)
-            {
-                g.State = g.State with { VerifiedUntil = until.ToUnixTimeMilliseconds() };
-            }
-        }
-
-        return Task.CompletedTask;
     }
 
     public Task DropAsync(string mailboxId, CancellationToken cancellationToken)

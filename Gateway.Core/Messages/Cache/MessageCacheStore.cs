@@ -13,16 +13,13 @@ public readonly record struct MailboxCacheKey(string MailboxId, uint UidValidity
 /// <param name="Exists">The message count the server reported then.</param>
 /// <param name="FillFloor">The lowest UID from which on everything is cached; 1 (or 0) when the whole mailbox is.</param>
 /// <param name="Cached">How many summaries are cached.</param>
-/// <param name="VerifiedUntil">Until when a watcher vouches that nothing changed since (Unix ms; 0 = nobody does):
-/// a listing may then skip even the STATUS round trip.</param>
 public sealed record CacheState(
     uint UidValidity,
     uint UidNext,
     ulong HighestModSeq,
     long Exists,
     uint FillFloor,
-    long Cached,
-    long VerifiedUntil = 0)
+    long Cached)
 {
     /// <summary>True when every message below <see cref="UidNext"/> is cached.</summary>
     public bool Complete => FillFloor <= 1;
@@ -49,20 +46,23 @@ public readonly record struct ListPosition(uint Uid, DateTimeOffset SortDate);
 /// <param name="Exhausted">True when the cached index has nothing after the last item.</param>
 public sealed record CacheSlice(CacheState? State, IReadOnlyList<MessageSummary> Items, bool Exhausted);
 
+/// <summary>The server state a change brings the cache to.</summary>
+/// <param name="UidNext">UIDNEXT (kept when lower than the stored one).</param>
+/// <param name="HighestModSeq">HIGHESTMODSEQ (kept, with <paramref name="Exists"/>, when lower than the stored one).</param>
+/// <param name="Exists">The server's message count at that state.</param>
+public readonly record struct SyncPoint(uint UidNext, ulong HighestModSeq, long Exists);
+
 /// <summary>A change to apply to one generation's cache, atomically.</summary>
 /// <param name="Upserts">Summaries to add or replace (an older MODSEQ never replaces a newer one; a removed UID is
 /// never re-added).</param>
 /// <param name="Removals">UIDs that no longer exist.</param>
-/// <param name="UidNext">UIDNEXT the change brings the cache to (kept when lower than the stored one).</param>
-/// <param name="HighestModSeq">HIGHESTMODSEQ the change brings the cache to (kept when lower).</param>
-/// <param name="Exists">The server's message count at that state.</param>
+/// <param name="SyncedTo">The server state the change brings the cache to; null for a fill batch, which adds older
+/// messages without changing it.</param>
 /// <param name="FillFloor">New fill floor (kept when higher than the stored one); null leaves it.</param>
 public sealed record CacheChange(
     IReadOnlyList<MessageSummary> Upserts,
     IReadOnlyList<uint> Removals,
-    uint UidNext,
-    ulong HighestModSeq,
-    long Exists,
+    SyncPoint? SyncedTo,
     uint? FillFloor = null);
 
 /// <summary>
@@ -91,9 +91,6 @@ public interface IMessageCacheStore
 
     /// <summary>Applies a change; false (and nothing written) when the generation does not exist.</summary>
     Task<bool> ApplyAsync(MailboxCacheKey key, CacheChange change, CancellationToken cancellationToken);
-
-    /// <summary>Records that a watcher vouches for the current state until <paramref name="until"/>.</summary>
-    Task MarkVerifiedAsync(MailboxCacheKey key, DateTimeOffset until, CancellationToken cancellationToken);
 
     /// <summary>Drops every generation of the mailbox.</summary>
     Task DropAsync(string mailboxId, CancellationToken cancellationToken);

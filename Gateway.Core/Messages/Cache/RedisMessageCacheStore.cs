@@ -19,7 +19,7 @@ namespace Gateway.Core.Messages.Cache;
 /// Reads and writes are Lua scripts, so each is one round trip and atomic; keys expire after
 /// <see cref="MessageCacheOptions.IdleExpiry"/> without use.
 /// </summary>
-public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<MessageCacheOptions> options) : IMessageCacheStore
+public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<MessageCacheOptions> options, CacheMetrics metrics) : IMessageCacheStore
 {
     private const string Helpers = """
         local function uidof(m)
@@ -44,8 +44,8 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         """;
 
     // KEYS: s u d | ARGV: order cursor uidLimit count ttl
-    private static readonly string ReadScript = Helpers + """
-        local st = redis.call('HMGET', KEYS[1], 'uv', 'next', 'modseq', 'exists', 'floor', 'cached', 'verified')
+    private static readonly string ReadScript = Helpers + "\n" + """
+        local st = redis.call('HMGET', KEYS[1], 'uv', 'next', 'modseq', 'exists', 'floor', 'cached')
         if not st[1] then return {0} end
         local n = tonumber(ARGV[4])
         local limit = tonumber(ARGV[3])
@@ -84,7 +84,7 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         """;
 
     // KEYS: s u d t | ARGV: uv ttl now next modseq exists floor nUpserts nRemovals members... uids...
-    private static readonly string ApplyScript = Helpers + """
+    private static readonly string ApplyScript = Helpers + "\n" + """
         if redis.call('HGET', KEYS[1], 'uv') ~= ARGV[1] then return 0 end
         local now = tonumber(ARGV[3])
         local nu, nr = tonumber(ARGV[8]), tonumber(ARGV[9])
@@ -120,12 +120,14 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         end
         redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 600000)
         local cur = redis.call('HMGET', KEYS[1], 'next', 'modseq', 'floor')
-        if tonumber(ARGV[4]) > tonumber(cur[1]) then redis.call('HSET', KEYS[1], 'next', ARGV[4]) end
-        if not bytes_gt(cur[2], ARGV[5]) then
-          redis.call('HSET', KEYS[1], 'modseq', ARGV[5], 'exists', ARGV[6])
+        if ARGV[4] ~= '' then
+          if tonumber(ARGV[4]) > tonumber(cur[1]) then redis.call('HSET', KEYS[1], 'next', ARGV[4]) end
+          if not bytes_gt(cur[2], ARGV[5]) then
+            redis.call('HSET', KEYS[1], 'modseq', ARGV[5], 'exists', ARGV[6])
+          end
         end
         if ARGV[7] ~= '' and tonumber(ARGV[7]) < tonumber(cur[3]) then redis.call('HSET', KEYS[1], 'floor', ARGV[7]) end
-        redis.call('HSET', KEYS[1], 'cached', redis.call('ZCARD', KEYS[2]), 'verified', 0)
+        redis.call('HSET', KEYS[1], 'cached', redis.call('ZCARD', KEYS[2]))
         touch(ARGV[2], KEYS[1], KEYS[2], KEYS[3], KEYS[4])
         return 1
         """;
@@ -133,7 +135,7 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
     // KEYS: s gen | ARGV: uv next modseq exists floor ttl
     private const string CreateScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('HSET', KEYS[1], 'uv', ARGV[1], 'next', ARGV[2], 'modseq', ARGV[3], 'exists', ARGV[4], 'floor', ARGV[5], 'cached', 0, 'verified', 0)
+        redis.call('HSET', KEYS[1], 'uv', ARGV[1], 'next', ARGV[2], 'modseq', ARGV[3], 'exists', ARGV[4], 'floor', ARGV[5], 'cached', 0)
         redis.call('PEXPIRE', KEYS[1], ARGV[6])
         redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[6])
         return 1
@@ -152,6 +154,15 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
     private const string ReleaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
         return 0
+        """;
+
+    // Takes the lease when free, or extends it when the caller holds it. KEYS: f | ARGV: owner ttl
+    private const string LeaseScript = """
+        local holder = redis.call('GET', KEYS[1])
+        if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+        if holder then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
         """;
 
     private long TtlMs => (long)options.Value.IdleExpiry.TotalMilliseconds;
@@ -235,17 +246,22 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
             args[0] = key.UidValidity;
             args[1] = TtlMs;
             args[2] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            args[3] = change.UidNext;
-            args[4] = change.HighestModSeq.ToString(CultureInfo.InvariantCulture);
-            args[5] = change.Exists;
+            args[3] = change.SyncedTo is { } to ? to.UidNext : RedisValue.EmptyString;
+            args[4] = change.SyncedTo is { } m ? m.HighestModSeq.ToString(CultureInfo.InvariantCulture) : RedisValue.EmptyString;
+            args[5] = change.SyncedTo is { } e ? e.Exists : RedisValue.EmptyString;
             args[6] = change.FillFloor is { } floor ? floor : RedisValue.EmptyString;
             args[7] = change.Upserts.Count;
             args[8] = change.Removals.Count;
             var i = 9;
+            long bytes = 0;
             foreach (var summary in change.Upserts)
             {
-                args[i++] = SummaryCodec.Encode(summary);
+                var encoded = SummaryCodec.Encode(summary);
+                bytes += encoded.Length;
+                args[i++] = encoded;
             }
+
+            metrics.BytesWritten.Add(bytes);
 
             foreach (var uid in change.Removals)
             {
@@ -254,17 +270,6 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
 
             var applied = (long)(await db.ScriptEvaluateAsync(ApplyScript, [Key(key, "s"), Key(key, "u"), Key(key, "d"), Key(key, "t")], args))!;
             return applied == 1;
-        }, cancellationToken);
-
-    public Task MarkVerifiedAsync(MailboxCacheKey key, DateTimeOffset until, CancellationToken cancellationToken) =>
-        redis.RunAsync(async db =>
-        {
-            // Only an existing state: HSET on a missing key would create a state without fields.
-            await db.ScriptEvaluateAsync(
-                "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'verified', ARGV[1]) end return 1",
-                [Key(key, "s")],
-                [until.ToUnixTimeMilliseconds()]);
-            return true;
         }, cancellationToken);
 
     public Task DropAsync(string mailboxId, CancellationToken cancellationToken) =>
@@ -281,12 +286,12 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         }, cancellationToken);
 
     public Task<bool> TryLeaseFillAsync(MailboxCacheKey key, string owner, TimeSpan duration, CancellationToken cancellationToken) =>
-        redis.RunAsync(db => db.StringSetAsync(Key(key, "f"), owner, duration, When.NotExists), cancellationToken);
+        redis.RunAsync(async db => (long)(await db.ScriptEvaluateAsync(LeaseScript, [Key(key, "f")], [owner, (long)duration.TotalMilliseconds]))! == 1, cancellationToken);
 
     public Task ReleaseFillAsync(MailboxCacheKey key, string owner, CancellationToken cancellationToken) =>
         redis.RunAsync(db => db.ScriptEvaluateAsync(ReleaseScript, [Key(key, "f")], [owner]), cancellationToken);
 
-    private static readonly RedisValue[] StateFields = ["uv", "next", "modseq", "exists", "floor", "cached", "verified"];
+    private static readonly RedisValue[] StateFields = ["uv", "next", "modseq", "exists", "floor", "cached"];
 
     private static CacheState ParseState(RedisResult[] f) => new(
         (uint)(long)f[0],
@@ -294,8 +299,7 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         ulong.Parse((string)f[2]!, CultureInfo.InvariantCulture),
         (long)f[3],
         (uint)(long)f[4],
-        f[5].IsNull ? 0 : (long)f[5],
-        f[6].IsNull ? 0 : (long)f[6]);
+        f[5].IsNull ? 0 : (long)f[5]);
 
     private Task<long> DeleteGenerationAsync(IDatabase db, MailboxCacheKey key) =>
         db.KeyDeleteAsync([Key(key, "s"), Key(key, "u"), Key(key, "d"), Key(key, "t"), Key(key, "f")]);

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using Gateway.Core.Imap;
+using Gateway.Core.Storage;
+using MailKit;
+using MailKit.Search;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Core.Messages.Cache;
+
+/// <summary>
+/// Fills a cold mailbox's header cache in the background, newest first, in batches of
+/// <see cref="MessageCacheOptions.FillBatchSize"/>, on one pooled connection. One fill per mailbox generation in the
+/// process and, through a lease in the store, in the whole cluster. Listings do not wait for it: they answer from IMAP
+/// what the cache does not cover yet, and the mailbox resource shows the progress.
+/// </summary>
+public sealed partial class MailboxFiller(
+    IImapSessionPool pool,
+    IMessageCacheStore store,
+    CacheMetrics metrics,
+    IOptions<MessageCacheOptions> options,
+    ILogger<MailboxFiller> logger) : IHostedService, IDisposable
+{
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
+    private readonly string _owner = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<MailboxCacheKey, Task> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>True while this process fills <paramref name="key"/>.</summary>
+    public bool IsFilling(MailboxCacheKey key) => _running.ContainsKey(key);
+
+    /// <summary>Starts filling <paramref name="key"/> unless this process already does; returns at once.</summary>
+    public void Start(ImapAccount account, string path, MailboxCacheKey key)
+    {
+        if (_stopping.IsCancellationRequested || _running.ContainsKey(key))
+        {
+            return;
+        }
+
+        var started = new TaskCompletionSource();
+        var task = Task.Run(async () =>
+        {
+            await started.Task;
+            try
+            {
+                await FillAsync(account, path, key, _stopping.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException && _stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                LogFillFailed(ex, key.MailboxId);
+            }
+            finally
+            {
+                _running.TryRemove(key, out _);
+            }
+        });
+        if (_running.TryAdd(key, task))
+        {
+            started.SetResult();
+        }
+        else
+        {
+            started.SetCanceled();
+        }
+    }
+
+    /// <summary>Waits for the fill of <paramref name="key"/> running in this process, if any (tests, benchmarks).</summary>
+    public Task WaitAsync(MailboxCacheKey key) => _running.TryGetValue(key, out var task) ? task : Task.CompletedTask;
+
+    private async Task FillAsync(ImapAccount account, string path, MailboxCacheKey key, CancellationToken ct)
+    {
+        if (!await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct))
+        {
+            return;
+        }
+
+        try
+        {
+            await using var lease = await pool.AcquireAsync(account, path, ct);
+            var client = lease.Client;
+            var folder = await ImapMailbox.OpenAsync(lease, path, ct);
+            if (folder.UidValidity != key.UidValidity)
+            {
+                return;
+            }
+
+            var uidNext = folder.UidNext?.Id ?? 1;
+            await store.CreateAsync(key, new CacheState(key.UidValidity, uidNext, folder.HighestModSeq, folder.Count, uidNext, 0), ct);
+            var state = (await store.ReadAsync(key, ListOrder.Arrival, null, 0, 0, ct)).State;
+            if (state is null || state.Complete)
+            {
+                return;
+            }
+
+            metrics.FillStarted();
+            var floor = state.FillFloor;
+            var uids = floor > 1 ? await folder.SearchAsync(SearchQuery.Uids(ImapMailbox.Range(1, floor - 1)), ct) : [];
+            var batchSize = options.Value.FillBatchSize;
+            var total = 0;
+            for (var end = uids.Count; end > 0; end -= batchSize)
+            {
+                var start = Math.Max(0, end - batchSize);
+                var batch = new List<UniqueId>(end - start);
+                for (var i = start; i < end; i++)
+                {
+                    batch.Add(uids[i]);
+                }
+
+                var summaries = await ImapMailbox.FetchSummariesAsync(client, folder, batch, ct);
+                var newFloor = start == 0 ? 1u : batch[0].Id;
+                if (!await store.ApplyAsync(key, new CacheChange(summaries, [], null, newFloor), ct))
+                {
+                    return; // the generation was dropped meanwhile
+                }
+
+                total += summaries.Count;
+                metrics.FilledMessages.Add(summaries.Count);
+                await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct);
+            }
+
+            if (uids.Count == 0)
+            {
+                await store.ApplyAsync(key, new CacheChange([], [], null, 1), ct);
+            }
+
+            LogFilled(key.MailboxId, total);
+        }
+        catch (StoreUnavailableException)
+        {
+            // Redis went away: the next listing starts over from where the cache got.
+        }
+        finally
+        {
+            try
+            {
+                await store.ReleaseFillAsync(key, _owner, CancellationToken.None);
+            }
+            catch (StoreUnavailableException)
+            {
+                // The lease expires on its own.
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_running.Values).WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages")]
+    private partial void LogFilled(string mailboxId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Filling the header cache of mailbox {MailboxId} failed; the next listing retries")]
+    private partial void LogFillFailed(Exception exception, string mailboxId);
+}

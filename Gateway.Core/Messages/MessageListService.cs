@@ -1,0 +1,431 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Core.Accounts;
+using Gateway.Core.Errors;
+using Gateway.Core.Imap;
+using Gateway.Core.Mailboxes;
+using Gateway.Core.Messages.Cache;
+using Gateway.Core.Storage;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Core.Messages;
+
+/// <summary>Where a listing page came from.</summary>
+public enum PageSource
+{
+    Cache,
+    Imap,
+}
+
+/// <summary>One page of a listing.</summary>
+/// <param name="Mailbox">The mailbox listed.</param>
+/// <param name="UidValidity">Its UIDVALIDITY (message ids are made with it).</param>
+/// <param name="Items">The page, in listing order.</param>
+/// <param name="NextPageToken">Token of the next page; null on the last.</param>
+/// <param name="State">The mailbox state token.</param>
+/// <param name="ETag">Entity tag of this page (quoted).</param>
+/// <param name="NotModified">True when the caller's <c>If-None-Match</c> matched: no items were read.</param>
+/// <param name="Source">Cache or IMAP.</param>
+public sealed record MessagePage(
+    MailboxRef Mailbox,
+    uint UidValidity,
+    IReadOnlyList<MessageSummary> Items,
+    string? NextPageToken,
+    string State,
+    string ETag,
+    bool NotModified,
+    PageSource Source);
+
+/// <summary>
+/// Lists a mailbox's messages, newest first, with keyset paging. Each page costs one STATUS on a pooled connection
+/// (no SELECT) to learn whether the cached headers are current; when they are, the page comes from the cache with no
+/// FETCH at all; when not, only the delta is fetched first (<see cref="MailboxSynchronizer"/>). A cold mailbox answers
+/// its page straight from IMAP while <see cref="MailboxFiller"/> fills the cache in the background; so do text
+/// searches and every request while the store (Redis) is down.
+/// </summary>
+public sealed partial class MessageListService(
+    IImapSessionPool pool,
+    MailboxService mailboxes,
+    IMessageCacheStore store,
+    MailboxSynchronizer synchronizer,
+    MailboxFiller filler,
+    CacheMetrics metrics,
+    MailboxFreshness freshness,
+    IOptions<MessageCacheOptions> options,
+    ILogger<MessageListService> logger)
+{
+    /// <summary>One page of <paramref name="mailboxIdOrAlias"/>.</summary>
+    /// <exception cref="MailboxNotFoundException">No such mailbox.</exception>
+    /// <exception cref="RequestValidationException">A bad page token.</exception>
+    /// <exception cref="UidValidityChangedException">The page token is from an older UIDVALIDITY.</exception>
+    public async Task<MessagePage> ListAsync(AccountSession session, string mailboxIdOrAlias, MessageListQuery query, string? ifNoneMatch, CancellationToken cancellationToken)
+    {
+        var mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: false, cancellationToken);
+        try
+        {
+            return await ListInAsync(session, mailbox, query, ifNoneMatch, cancellationToken);
+        }
+        catch (MailboxVanishedException)
+        {
+            // The cached name is stale (renamed or deleted elsewhere): resolve at the server and try once more.
+            mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: true, cancellationToken);
+            try
+            {
+                return await ListInAsync(session, mailbox, query, ifNoneMatch, cancellationToken);
+            }
+            catch (MailboxVanishedException ex)
+            {
+                throw new MailboxNotFoundException($"Mailbox '{mailboxIdOrAlias}' does not exist: {ex.Message}");
+            }
+        }
+    }
+
+    private async Task<MessagePage> ListInAsync(AccountSession session, MailboxRef mailbox, MessageListQuery query, string? ifNoneMatch, CancellationToken cancellationToken)
+    {
+        var binding = PageTokens.Binding(session.AccountId, mailbox.Id, query.Order, query.Filter);
+        PageTokens.Token? token = query.PageToken is null ? null : PageTokens.Decode(query.PageToken, binding);
+        if (!mailbox.Selectable)
+        {
+            return new MessagePage(mailbox, 0, [], null, string.Empty, "\"empty\"", false, PageSource.Imap);
+        }
+
+        return await pool.ExecuteAsync(session.Account, async (lease, ct) =>
+        {
+            // A watcher's vouch (push) saves the STATUS round trip; otherwise ask the server.
+            var server = freshness.TryGet(mailbox.Id, out var vouched) ? vouched : await ImapMailbox.StatusAsync(lease, mailbox.Path, ct);
+            if (token is { } t && t.UidValidity != server.UidValidity)
+            {
+                throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed since this page token was issued: list from the first page again.");
+            }
+
+            var condstore = server.HighestModSeq > 0;
+            var stateToken = server.Token;
+            var etag = condstore ? ETag(stateToken, binding, query) : null;
+            if (etag is not null && Matches(ifNoneMatch, etag))
+            {
+                return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, PageSource.Cache);
+            }
+
+            var key = new MailboxCacheKey(mailbox.Id, server.UidValidity);
+            var uidLimit = token?.UidLimit ?? server.UidNext;
+            var count = Math.Clamp(query.PageSize, 1, MessageListQuery.MaxPageSize);
+
+            (List<MessageSummary> Items, bool More)? page = null;
+            var source = PageSource.Cache;
+            if (options.Value.Enabled && query.Filter.CacheCanAnswer)
+            {
+                page = await FromCacheAsync(lease, session, mailbox, key, server, query, token, uidLimit, count, ct);
+            }
+
+            if (page is null)
+            {
+                source = PageSource.Imap;
+                page = await FromImapAsync(lease, mailbox.Path, server, query, token, uidLimit, count, ct);
+                metrics.Miss();
+            }
+            else
+            {
+                metrics.Hit();
+            }
+
+            var (items, more) = page.Value;
+            string? next = null;
+            if (more && items.Count > 0)
+            {
+                var last = items[^1];
+                next = PageTokens.Encode(binding, new PageTokens.Token(server.UidValidity, uidLimit, new ListPosition(last.Uid, last.SortDate)));
+            }
+
+            etag ??= ContentETag(stateToken, binding, query, items);
+            return new MessagePage(mailbox, server.UidValidity, items, next, stateToken, etag, false, source);
+        }, new ImapOperationOptions(Mailbox: mailbox.Path), cancellationToken);
+    }
+
+    /// <summary>The page from the cache, refreshing it by delta first when the server moved on; null when the cache
+    /// cannot answer it (cold, not filled far enough, or the store is down).</summary>
+    private async Task<(List<MessageSummary>, bool)?> FromCacheAsync(
+        ImapLease lease, AccountSession session, MailboxRef mailbox, MailboxCacheKey key, ServerState server,
+        MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
+    {
+        try
+        {
+            var want = count + 1;
+            var chunk = query.Filter.IsEmpty ? want : Math.Max(want, 200);
+            var slice = await store.ReadAsync(key, query.Order, token?.After, uidLimit, chunk, ct);
+            if (slice.State is null)
+            {
+                filler.Start(session.Account, mailbox.Path, key);
+                return null;
+            }
+
+            if (!server.Matches(slice.State))
+            {
+                if (!await synchronizer.RefreshAsync(lease, mailbox.Path, key, slice.State, server, ct))
+                {
+                    return null;
+                }
+
+                slice = await store.ReadAsync(key, query.Order, token?.After, uidLimit, chunk, ct);
+                if (slice.State is null)
+                {
+                    return null;
+                }
+            }
+
+            var state = slice.State;
+            if (!state.Complete && !filler.IsFilling(key))
+            {
+                filler.Start(session.Account, mailbox.Path, key); // resume an interrupted fill (no-op if another instance holds it)
+            }
+
+            if (query.Order == ListOrder.Date && !state.Complete)
+            {
+                return null;
+            }
+
+            var items = new List<MessageSummary>(want);
+            while (true)
+            {
+                foreach (var m in slice.Items)
+                {
+                    if (!state.Complete && m.Uid < state.FillFloor)
+                    {
+                        return null; // below what the fill has reached: the cache cannot tell what lies between
+                    }
+
+                    if (query.Filter.Matches(m, serverMatched: false))
+                    {
+                        items.Add(m);
+                        if (items.Count == want)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                if (items.Count == want)
+                {
+                    break;
+                }
+
+                if (slice.Exhausted)
+                {
+                    if (!state.Complete)
+                    {
+                        return null;
+                    }
+
+                    break;
+                }
+
+                var last = slice.Items[^1];
+                chunk = Math.Min(chunk * 2, 5000);
+                slice = await store.ReadAsync(key, query.Order, new ListPosition(last.Uid, last.SortDate), uidLimit, chunk, ct);
+                if (slice.State is null)
+                {
+                    return null;
+                }
+            }
+
+            var more = items.Count > count;
+            if (more)
+            {
+                items.RemoveAt(items.Count - 1);
+            }
+
+            if (server.HighestModSeq == 0)
+            {
+                // No CONDSTORE: the cache cannot see flag changes; re-read the flags of what is shown.
+                var refreshed = await synchronizer.RefreshFlagsAsync(lease, mailbox.Path, key, items, ct);
+                items = refreshed.Where(m => query.Filter.Matches(m, serverMatched: false)).ToList();
+            }
+
+            return (items, more);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            metrics.StoreFailures.Add(1);
+            LogStoreDown(ex, mailbox.Id);
+            return null;
+        }
+    }
+
+    /// <summary>The page straight from IMAP: the newest messages by sequence number when unfiltered, else the UIDs from
+    /// SEARCH (or SORT for date order), then one UID FETCH of the page's summaries.</summary>
+    private static async Task<(List<MessageSummary>, bool)> FromImapAsync(
+        ImapLease lease, string path, ServerState server, MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
+    {
+        var client = lease.Client;
+        var folder = await ImapMailbox.OpenAsync(lease, path, ct);
+        if (folder.UidValidity != server.UidValidity)
+        {
+            throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed while listing: list from the first page again.");
+        }
+
+        var want = count + 1;
+        if (query.Order == ListOrder.Arrival && query.Filter.IsEmpty && token is null)
+        {
+            if (folder.Count == 0)
+            {
+                return ([], false);
+            }
+
+            var first = Math.Max(0, folder.Count - want);
+            var fetched = await folder.FetchAsync(first, folder.Count - 1, SummaryFetch.RequestFor(client), ct);
+            var newest = ImapMailbox.ToSummaries(fetched).Where(m => m.Uid < uidLimit).OrderByDescending(m => m.Uid).ToList();
+            var hasMore = newest.Count > count || first > 0;
+            return (newest.Take(count).ToList(), hasMore);
+        }
+
+        var candidates = await CandidatesAsync(client, folder, query, token, uidLimit, ct);
+        var items = new List<MessageSummary>(want);
+        var position = 0;
+        var batch = query.Filter.IsEmpty ? want : Math.Max(want, 100);
+        while (items.Count < want && position < candidates.Count)
+        {
+            var take = candidates.Skip(position).Take(batch).ToList();
+            position += take.Count;
+            var fetched = (await ImapMailbox.FetchSummariesAsync(client, folder, take, ct)).ToDictionary(m => m.Uid);
+            foreach (var uid in take)
+            {
+                if (fetched.TryGetValue(uid.Id, out var m) && query.Filter.Matches(m, serverMatched: true))
+                {
+                    items.Add(m);
+                    if (items.Count == want)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            batch = Math.Min(batch * 2, 2000);
+        }
+
+        var more = items.Count > count;
+        if (more)
+        {
+            items.RemoveAt(items.Count - 1);
+        }
+
+        return (items, more);
+    }
+
+    /// <summary>The UIDs the page is taken from, in listing order, after the token's position.</summary>
+    private static async Task<IList<UniqueId>> CandidatesAsync(
+        ImapClient client, IMailFolder folder, MessageListQuery query, PageTokens.Token? token, uint uidLimit, CancellationToken ct)
+    {
+        var criteria = query.Filter.ToSearchQuery();
+        if (query.Order == ListOrder.Arrival)
+        {
+            var max = Math.Min(uidLimit - 1, token is { } t ? t.After.Uid - 1 : uint.MaxValue);
+            if (max == 0)
+            {
+                return [];
+            }
+
+            var found = await folder.SearchAsync(SearchQuery.And(SearchQuery.Uids(ImapMailbox.Range(1, max)), criteria), ct);
+            return found.OrderByDescending(u => u.Id).ToList();
+        }
+
+        var below = SearchQuery.And(SearchQuery.Uids(ImapMailbox.Range(1, Math.Max(1, uidLimit - 1))), criteria);
+        IList<UniqueId> sorted;
+        if (client.Capabilities.HasFlag(ImapCapabilities.Sort))
+        {
+            sorted = await folder.SortAsync(below, [OrderBy.ReverseDate], ct);
+        }
+        else
+        {
+            // No SORT: read the dates and sort here (Date header, else INTERNALDATE; ties in mailbox order).
+            var uids = await folder.SearchAsync(below, ct);
+            var dated = await folder.FetchAsync(uids, MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate | MessageSummaryItems.Envelope, ct);
+            sorted = dated
+                .Select(m => (m.UniqueId, Seconds: (m.Envelope?.Date ?? m.InternalDate ?? DateTimeOffset.MinValue).ToUnixTimeSeconds()))
+                .OrderByDescending(x => x.Seconds).ThenBy(x => x.UniqueId.Id)
+                .Select(x => x.UniqueId).ToList();
+        }
+
+        sorted = sorted.Where(u => u.Id < uidLimit).ToList();
+        if (token is not { } after)
+        {
+            return sorted;
+        }
+
+        var index = sorted.IndexOf(new UniqueId(after.After.Uid));
+        if (index < 0)
+        {
+            index = await FindAfterAsync(folder, sorted, after.After, ct) - 1;
+        }
+
+        return sorted.Skip(index + 1).ToList();
+    }
+
+    /// <summary>The cursor's message is gone: binary search the sorted list for the first message after its position,
+    /// reading one message's date per probe.</summary>
+    private static async Task<int> FindAfterAsync(IMailFolder folder, IList<UniqueId> sorted, ListPosition after, CancellationToken ct)
+    {
+        var cursor = after.SortDate.ToUnixTimeSeconds();
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            var probe = (await folder.FetchAsync([sorted[mid]], MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate | MessageSummaryItems.Envelope, ct)).FirstOrDefault();
+            var seconds = (probe?.Envelope?.Date ?? probe?.InternalDate ?? DateTimeOffset.MinValue).ToUnixTimeSeconds();
+            var isAfter = seconds < cursor || (seconds == cursor && sorted[mid].Id > after.Uid);
+            if (isAfter)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+
+        return lo;
+    }
+
+    private static string ETag(string state, byte[] binding, MessageListQuery query) =>
+        Quote(Hash($"{state}\n{Convert.ToHexString(binding)}\n{query.PageToken}\n{query.PageSize}"));
+
+    private static string ContentETag(string state, byte[] binding, MessageListQuery query, List<MessageSummary> items)
+    {
+        var text = new StringBuilder(ETag(state, binding, query));
+        foreach (var m in items)
+        {
+            text.Append('\n').Append(m.Uid).Append(' ').Append((int)m.Flags).Append(' ').AppendJoin(',', m.Keywords);
+        }
+
+        return Quote(Hash(text.ToString()));
+    }
+
+    private static string Hash(string text) => Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));
+
+    private static string Quote(string value) => "\"" + value + "\"";
+
+    private static bool Matches(string? ifNoneMatch, string etag)
+    {
+        if (string.IsNullOrEmpty(ifNoneMatch))
+        {
+            return false;
+        }
+
+        foreach (var candidate in ifNoneMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var value = candidate.StartsWith("W/", StringComparison.Ordinal) ? candidate[2..] : candidate;
+            if (value == "*" || string.Equals(value, etag, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Header cache unavailable for mailbox {MailboxId}; answering from IMAP")]
+    private partial void LogStoreDown(Exception exception, string mailboxId);
+}

@@ -170,8 +170,38 @@ public sealed class ImapClientFactory : IImapClientFactory
         }
     }
 
+    /// <summary>The capability bits named by <see cref="ImapOptions.DisabledExtensions"/>.</summary>
+    internal static ImapCapabilities ParseDisabled(string? names)
+    {
+        var mask = ImapCapabilities.None;
+        foreach (var name in (names ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            mask |= name.ToUpperInvariant() switch
+            {
+                "CONDSTORE" => ImapCapabilities.CondStore | ImapCapabilities.QuickResync,
+                "QRESYNC" => ImapCapabilities.QuickResync,
+                "SORT" => ImapCapabilities.Sort | ImapCapabilities.ESort,
+                "ESEARCH" => ImapCapabilities.ESearch,
+                "MOVE" => ImapCapabilities.Move,
+                "PREVIEW" => ImapCapabilities.Preview,
+                "LIST-STATUS" => ImapCapabilities.ListStatus,
+                "SPECIAL-USE" => ImapCapabilities.SpecialUse,
+                "UTF8=ACCEPT" => ImapCapabilities.UTF8Accept,
+                "BINARY" => ImapCapabilities.Binary,
+                "UIDPLUS" => ImapCapabilities.UidPlus,
+                "NOTIFY" => ImapCapabilities.Notify,
+                "IDLE" => ImapCapabilities.Idle,
+                _ => throw new ArgumentException($"Imap:DisabledExtensions names an unknown extension '{name}'."),
+            };
+        }
+
+        return mask;
+    }
+
     private async Task EnableExtensionsAsync(ImapClient client, ImapAccountKey key, CancellationToken cancellationToken)
     {
+        client.Capabilities &= ~ParseDisabled(_options.DisabledExtensions);
+
         // Both must be enabled right after login, before any SELECT (PITFALLS 7). A NO leaves the connection usable.
         try
         {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Gateway.Core.Imap;
 
 /// <summary>How the gateway reaches the IMAP server (configuration section <c>Imap</c>).</summary>
-public sealed class ImapOptions
+public sealed class ImapOptions : IValidatableObject
 {
     public const string SectionName = "Imap";
 
@@ -25,9 +25,34 @@ public sealed class ImapOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// IMAP extensions to ignore although the server advertises them, comma-separated (e.g. <c>QRESYNC,CONDSTORE</c>):
+    /// a workaround for servers whose implementation is broken, and how the tests exercise the fallbacks. Known names:
+    /// CONDSTORE, QRESYNC, SORT, ESEARCH, MOVE, PREVIEW, LIST-STATUS, SPECIAL-USE, UTF8=ACCEPT, BINARY, UIDPLUS, NOTIFY, IDLE.
+    /// </summary>
+    public string? DisabledExtensions { get; set; }
+
     /// <summary>Longest wait for any single IMAP response; past it the request answers 504.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        string? error = null;
+        try
+        {
+            ImapClientFactory.ParseDisabled(DisabledExtensions);
+        }
+        catch (ArgumentException ex)
+        {
+            error = ex.Message;
+        }
+
+        if (error is not null)
+        {
+            yield return new ValidationResult(error, [nameof(DisabledExtensions)]);
+        }
+    }
 }
 
 /// <summary>Transport security towards the IMAP server.</summary>

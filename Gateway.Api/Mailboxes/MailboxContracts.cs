@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Core.Mailboxes;
+using Gateway.Core.Messages;
 
 namespace Gateway.Api.Mailboxes;
 
@@ -15,6 +16,7 @@ namespace Gateway.Api.Mailboxes;
 /// <param name="Total">Number of messages.</param>
 /// <param name="Unread">Number of messages not seen.</param>
 /// <param name="UidValidity">The IMAP UIDVALIDITY; when it changes, every message id of the mailbox changes.</param>
+/// <param name="Cache">How far the gateway's header cache of this mailbox is filled; omitted when unknown.</param>
 public sealed record MailboxResponse(
     string Id,
     string Name,
@@ -26,11 +28,19 @@ public sealed record MailboxResponse(
     IReadOnlyList<string> Attributes,
     long Total,
     long Unread,
-    long UidValidity)
+    long UidValidity,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MailboxCacheResponse? Cache = null)
 {
-    public static MailboxResponse From(MailboxInfo m) =>
-        new(m.Id, m.Name, m.Path, m.ParentId, m.Delimiter, m.Role, m.Subscribed, m.Attributes, m.Total, m.Unread, m.UidValidity);
+    public static MailboxResponse From(MailboxInfo m, MailboxCacheProgress? cache = null) =>
+        new(m.Id, m.Name, m.Path, m.ParentId, m.Delimiter, m.Role, m.Subscribed, m.Attributes, m.Total, m.Unread, m.UidValidity,
+            cache is null ? null : new MailboxCacheResponse(cache.Status, cache.CachedMessages));
 }
+
+/// <summary>Progress of the gateway's header cache for a mailbox: listings of a mailbox being filled answer from IMAP
+/// what the cache does not hold yet, so they work at once, and get faster when the fill completes.</summary>
+/// <param name="Status"><c>none</c>, <c>filling</c> or <c>complete</c>.</param>
+/// <param name="CachedMessages">Message summaries cached so far.</param>
+public sealed record MailboxCacheResponse(CacheFillStatus Status, long CachedMessages);
 
 /// <summary>All mailboxes of the account.</summary>
 public sealed record MailboxListResponse(IReadOnlyList<MailboxResponse> Items);

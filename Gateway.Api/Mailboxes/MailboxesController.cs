@@ -2,6 +2,7 @@ using Gateway.Api.Auth;
 using Gateway.Api.Problems;
 using Gateway.Core.Errors;
 using Gateway.Core.Mailboxes;
+using Gateway.Core.Messages;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -20,7 +21,7 @@ namespace Gateway.Api.Mailboxes;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status502BadGateway, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout, ProblemTypes.ContentType)]
-public sealed class MailboxesController(MailboxService mailboxes) : ControllerBase
+public sealed class MailboxesController(MailboxService mailboxes, MessageListService listings) : ControllerBase
 {
     /// <summary>Lists every mailbox with its role, counts and subscription.</summary>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
@@ -32,7 +33,8 @@ public sealed class MailboxesController(MailboxService mailboxes) : ControllerBa
     {
         var session = HttpContext.GetAccountSession(accountId);
         var list = await mailboxes.ListAsync(session, cancellationToken);
-        return new MailboxListResponse(list.Select(MailboxResponse.From).ToList());
+        var progress = await listings.GetCacheProgressAsync(list, cancellationToken);
+        return new MailboxListResponse(list.Select((m, i) => MailboxResponse.From(m, progress[i])).ToList());
     }
 
     /// <summary>Creates a mailbox (subscribed).</summary>
@@ -67,7 +69,9 @@ public sealed class MailboxesController(MailboxService mailboxes) : ControllerBa
     {
         var session = HttpContext.GetAccountSession(accountId);
         CheckId(mailboxId, "mailboxId");
-        return MailboxResponse.From(await mailboxes.GetAsync(session, mailboxId, cancellationToken));
+        var mailbox = await mailboxes.GetAsync(session, mailboxId, cancellationToken);
+        var progress = await listings.GetCacheProgressAsync([mailbox], cancellationToken);
+        return MailboxResponse.From(mailbox, progress[0]);
     }
 
     /// <summary>Renames, moves or (un)subscribes a mailbox.</summary>

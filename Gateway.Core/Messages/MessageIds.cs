@@ -16,6 +16,36 @@ public readonly record struct MessageRef(string MailboxId, uint UidValidity, uin
 /// </summary>
 public static class MessageIds
 {
+    /// <summary>Base64url decoding that answers false for any malformed input (the BCL throws on some).</summary>
+    internal static class Base64
+    {
+        public static bool TryDecode(ReadOnlySpan<char> text, Span<byte> destination, out int written)
+        {
+            written = 0;
+            foreach (var c in text)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+                {
+                    return false;
+                }
+            }
+
+            if (text.Length % 4 == 1 || Base64Url.GetMaxDecodedLength(text.Length) > destination.Length)
+            {
+                return false;
+            }
+
+            try
+            {
+                return Base64Url.TryDecodeFromChars(text, destination, out written);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+        }
+    }
+
     private const int MailboxIdBytes = 16;
     private const int Bytes = MailboxIdBytes + 8;
 
@@ -47,7 +77,7 @@ public static class MessageIds
         }
 
         Span<byte> raw = stackalloc byte[Bytes];
-        if (!Base64Url.TryDecodeFromChars(id, raw, out var written) || written != Bytes)
+        if (!Base64.TryDecode(id, raw, out var written) || written != Bytes)
         {
             return false;
         }

@@ -22,6 +22,22 @@ public enum PageSource
     Imap,
 }
 
+/// <summary>How far a mailbox's header cache is filled.</summary>
+public enum CacheFillStatus
+{
+    /// <summary>Nothing cached yet: the first listing answers from IMAP and starts the fill.</summary>
+    None,
+
+    /// <summary>The newest messages are cached; older ones are being fetched in the background.</summary>
+    Filling,
+
+    /// <summary>Every message's summary is cached.</summary>
+    Complete,
+}
+
+/// <summary>The fill progress of one mailbox's header cache.</summary>
+public sealed record MailboxCacheProgress(CacheFillStatus Status, long CachedMessages);
+
 /// <summary>One page of a listing.</summary>
 /// <param name="Mailbox">The mailbox listed.</param>
 /// <param name="UidValidity">Its UIDVALIDITY (message ids are made with it).</param>
@@ -82,6 +98,28 @@ public sealed partial class MessageListService(
             {
                 throw new MailboxNotFoundException($"Mailbox '{mailboxIdOrAlias}' does not exist: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>How far the header cache of each mailbox is filled (null where the store cannot say, e.g. Redis down).</summary>
+    public async Task<IReadOnlyList<MailboxCacheProgress?>> GetCacheProgressAsync(IReadOnlyList<MailboxInfo> list, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled || list.Count == 0)
+        {
+            return new MailboxCacheProgress?[list.Count];
+        }
+
+        try
+        {
+            var keys = list.Select(m => new MailboxCacheKey(m.Id, (uint)m.UidValidity)).ToArray();
+            var states = await store.GetStatesAsync(keys, cancellationToken);
+            return states.Select((state, i) => (MailboxCacheProgress?)(list[i].UidValidity == 0 ? null
+                : state is null ? new MailboxCacheProgress(CacheFillStatus.None, 0)
+                : new MailboxCacheProgress(state.Complete ? CacheFillStatus.Complete : CacheFillStatus.Filling, state.Cached))).ToArray();
+        }
+        catch (StoreUnavailableException)
+        {
+            return new MailboxCacheProgress?[list.Count];
         }
     }
 

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Core.Imap;
+using Gateway.Core.Messages.Cache;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Cache;
+
+/// <summary>The background fill of a cold mailbox, seen from HTTP and from the IMAP command counters.</summary>
+public sealed class MailboxFillTests
+{
+    private static ImapAccountKey Key(string user) =>
+        new(MailEnvironment.ImapHost, MailEnvironment.ImapPort, ImapSecurity.None, user, ImapAuthMethod.Password);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Concurrent_listings_of_a_cold_mailbox_start_one_fill_and_answer_before_it_ends(bool useRedis)
+    {
+        var user = MailEnvironment.NewUser("fill");
+        await using (var imap = await TestImap.ConnectAsync(user))
+        {
+            await imap.AppendGeneratedAsync("INBOX", 2000);
+        }
+
+        await using var app = new GatewayApplication(s => s["Cache:FillBatchSize"] = "50", useRedis);
+        var (client, _, _) = await app.LoginAsync(user);
+        var pool = app.Services.GetRequiredService<IImapSessionPool>();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.GetAsync("/api/v1/accounts/me/mailboxes/inbox/messages?pageSize=20")));
+        var fetchesWhenAnswered = pool.GetStats(Key(user)).Commands("UID FETCH");
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var response in responses)
+        {
+            var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var uids = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("uid").GetInt64()).ToArray();
+            Assert.Equal(Enumerable.Range(1981, 20).Select(i => (long)i).Reverse(), uids);
+        }
+
+        // The pages did not wait for the mailbox: far fewer than the 40 batches had been fetched when they were answered.
+        Assert.True(fetchesWhenAnswered < 40, $"{fetchesWhenAnswered} UID FETCH before the pages were answered");
+
+        var mailbox = await client.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox");
+        var key = new MailboxCacheKey(mailbox.GetProperty("id").GetString()!, (uint)mailbox.GetProperty("uidValidity").GetInt64());
+        await app.Services.GetRequiredService<MailboxFiller>().WaitAsync(key);
+
+        var stats = pool.GetStats(Key(user));
+        Assert.Equal(1, stats.Commands("UID SEARCH")); // one fill: one search for the UIDs to fetch
+        Assert.InRange(stats.Commands("UID FETCH"), 40, 41); // 2,000 in batches of 50 (+ none for the pages)
+
+        mailbox = await client.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox");
+        Assert.Equal("complete", mailbox.GetProperty("cache").GetProperty("status").GetString());
+        Assert.Equal(2000, mailbox.GetProperty("cache").GetProperty("cachedMessages").GetInt64());
+
+        // Filled: the same page again costs one STATUS and no FETCH of any kind.
+        var before = pool.GetStats(Key(user));
+        var again = await client.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox/messages?pageSize=20");
+        var after = pool.GetStats(Key(user));
+        Assert.Equal(20, again.GetProperty("items").GetArrayLength());
+        Assert.Equal(before.Commands("UID FETCH"), after.Commands("UID FETCH"));
+        Assert.Equal(before.Commands("FETCH"), after.Commands("FETCH"));
+        Assert.Equal(before.Commands("STATUS") + 1, after.Commands("STATUS"));
+    }
+}

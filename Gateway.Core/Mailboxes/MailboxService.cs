@@ -1,6 +1,8 @@
 using Gateway.Core.Accounts;
 using Gateway.Core.Errors;
 using Gateway.Core.Imap;
+using Gateway.Core.Messages.Cache;
+using Gateway.Core.Storage;
 using MailKit;
 using MailKit.Net.Imap;
 using Microsoft.Extensions.Logging;
@@ -11,7 +13,7 @@ namespace Gateway.Core.Mailboxes;
 /// Lists, creates, renames, subscribes and deletes mailboxes through pooled IMAP connections, and resolves mailbox
 /// ids and role aliases to full names. Each call is one or two IMAP exchanges on one leased connection.
 /// </summary>
-public sealed partial class MailboxService(IImapSessionPool pool, MailboxDirectory directory, ILogger<MailboxService> logger)
+public sealed partial class MailboxService(IImapSessionPool pool, MailboxDirectory directory, IMessageCacheStore cache, ILogger<MailboxService> logger)
 {
     /// <summary>Resolves a mailbox id or role alias to the mailbox's full name, from the directory cache when it can.</summary>
     /// <param name="session">The caller.</param>
@@ -172,6 +174,7 @@ public sealed partial class MailboxService(IImapSessionPool pool, MailboxDirecto
 
                     path = newPath;
                     await directory.InvalidateAsync(session.AccountId, ct);
+                    await DropCacheAsync(mailbox.Id, ct);
                 }
             }
 
@@ -235,9 +238,24 @@ public sealed partial class MailboxService(IImapSessionPool pool, MailboxDirecto
             }
 
             await directory.InvalidateAsync(session.AccountId, ct);
+            await DropCacheAsync(mailbox.Id, ct);
             LogDeleted(session.AccountId);
             return true;
         }, ImapOperationOptions.NotRetryable, cancellationToken);
+    }
+
+    /// <summary>A renamed or deleted mailbox's cached headers are unreachable (its id changed or is gone): free them
+    /// now rather than at idle expiry.</summary>
+    private async Task DropCacheAsync(string mailboxId, CancellationToken ct)
+    {
+        try
+        {
+            await cache.DropAsync(mailboxId, ct);
+        }
+        catch (StoreUnavailableException)
+        {
+            // They expire on their own.
+        }
     }
 
     private static async Task<MailboxInfo> DescribeOneAsync(AccountSession session, ImapClient client, string path, CancellationToken ct)

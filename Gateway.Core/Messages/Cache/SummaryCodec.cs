@@ -116,6 +116,18 @@ public static class SummaryCodec
         return key;
     }
 
+    /// <summary>The date-index member of an encoded summary (from its fixed-offset sort date and UID).</summary>
+    public static byte[] DateKeyOf(ReadOnlySpan<byte> encoded)
+    {
+        var key = new byte[DateKeyLength];
+        encoded.Slice(SortDateOffset, 8).CopyTo(key);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(8), ~UidOf(encoded));
+        return key;
+    }
+
+    /// <summary>The MODSEQ of an encoded summary.</summary>
+    public static ulong ModSeqOf(ReadOnlySpan<byte> encoded) => BinaryPrimitives.ReadUInt64BigEndian(encoded[ModSeqOffset..]);
+
     /// <summary>The UID a date-index member points at.</summary>
     public static uint UidOfDateKey(ReadOnlySpan<byte> key) => ~BinaryPrimitives.ReadUInt32BigEndian(key[8..]);
 

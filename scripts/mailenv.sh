@@ -128,7 +128,7 @@ mail_gid = $gid
 mail_location = maildir:$STATE_DIR/mail/%u:LAYOUT=index
 mail_plugins = \$mail_plugins quota
 mail_max_userip_connections = $MAX_USERIP_CONNECTIONS
-mail_cache_fields = flags date.received size.virtual size.physical hdr.date hdr.subject hdr.from hdr.to hdr.cc hdr.reply-to hdr.message-id hdr.in-reply-to hdr.references imap.bodystructure
+mail_cache_fields = flags date.received size.virtual size.physical hdr.date hdr.subject hdr.from hdr.to hdr.cc hdr.reply-to hdr.message-id hdr.in-reply-to hdr.references imap.bodystructure body.snippet
 mail_never_cache_fields = imap.envelope
 imap_capability = +SPECIAL-USE
 mailbox_list_index = yes

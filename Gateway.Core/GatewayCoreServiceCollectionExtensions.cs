@@ -54,6 +54,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<MailboxFiller>();
         services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());
         services.AddSingleton<MessageListService>();
+        services.AddSingleton<MessageReader>();
         return services;
     }
 }

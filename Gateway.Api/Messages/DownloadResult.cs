@@ -31,8 +31,8 @@ public sealed class DownloadResult(MessageDownload download) : IActionResult
     {
         var name = SafeFileName(fileName);
         var value = new ContentDispositionHeaderValue("attachment");
-        value.FileNameStar = name;
         value.FileName = "\"" + AsciiFallback(name) + "\"";
+        value.FileNameStar = name;
         return value;
     }
 

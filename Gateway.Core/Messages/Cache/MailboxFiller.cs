@@ -150,7 +150,17 @@ public sealed partial class MailboxFiller(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped again after Dispose: a host started by app.Run() under WebApplicationFactory is stopped both by
+            // the factory and by Run's own shutdown, which disposes the container meanwhile. Nothing left to stop.
+            return;
+        }
+
         await Task.WhenAll(_running.Values).WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 

@@ -104,6 +104,30 @@ internal static class ListingData
         return uids;
     }
 
+    /// <summary>
+    /// 1,000 generated messages whose date order differs from their arrival order and has long runs of equal dates:
+    /// 490 dated from <see cref="NewerStart"/>, 20 all dated <see cref="TieDate"/>, 490 dated from
+    /// <see cref="OlderStart"/>. Returns the UIDs in append order.
+    /// </summary>
+    public static async Task<List<uint>> SeedThousandAsync(TestImap imap, string path)
+    {
+        var uids = new List<uint>();
+        uids.AddRange(await imap.AppendGeneratedAsync(path, 490, seed: 21, start: NewerStart));
+        uids.AddRange(await AppendDatedAsync(imap, path, Enumerable.Repeat(TieDate, 20).ToList(), seed: 23));
+        uids.AddRange(await imap.AppendGeneratedAsync(path, 490, seed: 22, start: OlderStart));
+        return uids;
+    }
+
+    /// <summary>Appends generated messages with the given Date headers (INTERNALDATE a minute apart from 2025-02-20) in
+    /// one MULTIAPPEND; returns their UIDs.</summary>
+    public static async Task<List<uint>> AppendDatedAsync(TestImap imap, string path, IReadOnlyList<DateTimeOffset> dates, int seed)
+    {
+        var folder = await imap.FolderAsync(path);
+        var received = new DateTimeOffset(2025, 2, 20, 9, 0, 0, TimeSpan.Zero);
+        var requests = dates.Select((d, i) => (IAppendRequest)new AppendRequest(TestMessages.Generated(seed, i, d), MessageFlags.None) { InternalDate = received.AddMinutes(i) }).ToList();
+        return (await folder.AppendAsync(requests)).Select(u => u.Id).ToList();
+    }
+
     private static IEnumerable<(MimeMessage Message, DateTimeOffset ReceivedAt)> Specials()
     {
         var received = new DateTimeOffset(2025, 2, 20, 9, 0, 0, TimeSpan.Zero);

@@ -51,7 +51,7 @@ internal static class ImapTruth
     /// <summary>The truth of every message in <paramref name="path"/>, in UID order, read on connections of its own.
     /// Headers come from the server's ENVELOPE; a message whose ENVELOPE MailKit refuses to read (a header field over
     /// 4 KB makes MailKit drop the connection) falls back to parsing its header block with MimeKit.</summary>
-    public static async Task<List<TruthMessage>> ReadAsync(string user, string path)
+    public static async Task<List<TruthMessage>> ReadAsync(string user, string path, bool findDuplicatedHeaders = true)
     {
         var imap = await ConnectAsync(user);
         try
@@ -66,7 +66,7 @@ internal static class ImapTruth
             // Reply-To is fetched as a header too: ENVELOPE copies From into reply-to when the header is absent.
             var basics = await folder.FetchAsync(0, -1, new FetchRequest(BaseItems) { Headers = new HeaderSet([HeaderId.ReplyTo]) });
             var duplicated = new Dictionary<uint, IReadOnlySet<string>>();
-            foreach (var b in basics)
+            foreach (var b in findDuplicatedHeaders ? basics : [])
             {
                 using var header = await folder.GetStreamAsync(b.UniqueId, "HEADER");
                 using var copy = new MemoryStream();
@@ -122,7 +122,7 @@ internal static class ImapTruth
                 envelopes[uid.Id] = e;
             }
 
-            var result = basics.Select(b => ToTruth(b, envelopes[b.UniqueId.Id], duplicated[b.UniqueId.Id])).OrderBy(m => m.Uid).ToList();
+            var result = basics.Select(b => ToTruth(b, envelopes[b.UniqueId.Id], duplicated.GetValueOrDefault(b.UniqueId.Id) ?? new HashSet<string>())).OrderBy(m => m.Uid).ToList();
             Assert.Equal(count, result.Count);
             return result;
         }
@@ -343,8 +343,10 @@ internal static class Listing
             body);
     }
 
-    /// <summary>Follows <c>nextPageToken</c> to the end; <paramref name="between"/> runs after each page but the last.</summary>
-    public static async Task<List<JsonElement>> AllAsync(HttpClient client, string mailboxId, string? query = null, Func<int, Task>? between = null, int maxPages = 10_000)
+    /// <summary>Follows <c>nextPageToken</c> to the end; <paramref name="between"/> runs after each page but the last,
+    /// with the page's number and items.</summary>
+    public static async Task<List<JsonElement>> AllAsync(
+        HttpClient client, string mailboxId, string? query = null, Func<int, List<JsonElement>, Task>? between = null, int maxPages = 10_000)
     {
         var all = new List<JsonElement>();
         string? token = null;
@@ -360,7 +362,7 @@ internal static class Listing
             token = p.NextPageToken;
             if (between is not null)
             {
-                await between(page);
+                await between(page, p.Items);
             }
         }
 

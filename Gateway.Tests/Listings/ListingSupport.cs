@@ -417,6 +417,11 @@ internal sealed class CommandCounter(GatewayApplication app, string user)
         return (delta, now.BytesRead - _mark.BytesRead);
     }
 
+    /// <summary>True when nothing but the freshness check was sent: STATUS, and the NOOP that precedes it on a
+    /// connection that has the mailbox selected.</summary>
+    public static bool OnlyFreshnessChecks(Dictionary<string, long> commands) =>
+        commands.Keys.All(k => k is "STATUS" or "NOOP") && commands.GetValueOrDefault("NOOP") <= commands.GetValueOrDefault("STATUS");
+
     public static string Describe(Dictionary<string, long> commands) =>
         commands.Count == 0 ? "(none)" : string.Join(", ", commands.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"));
 }

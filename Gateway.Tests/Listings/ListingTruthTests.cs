@@ -95,7 +95,7 @@ public sealed class ListingTruthTests
             var cachedArrival = await Listing.AllAsync(client, mailboxId, "pageSize=40");
             var cachedDate = await Listing.AllAsync(client, mailboxId, "pageSize=40&sort=date");
             var (commands, _) = counter.Delta();
-            Assert.True(commands.Keys.All(k => k == "STATUS"), "cached pages sent " + CommandCounter.Describe(commands));
+            Assert.True(CommandCounter.OnlyFreshnessChecks(commands), "cached pages sent " + CommandCounter.Describe(commands));
             Assert.Equal((truth.Count + 39) / 40 * 2, commands.GetValueOrDefault("STATUS"));
             ListingAssert.Matches(truth, arrival, cachedArrival, mailboxId, uidValidity, "cached, arrival");
             ListingAssert.Matches(truth, byDate, cachedDate, mailboxId, uidValidity, "cached, date", disputed);

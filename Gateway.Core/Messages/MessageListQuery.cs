@@ -190,7 +190,7 @@ public static class PageTokens
     public static Token Decode(string text, ReadOnlySpan<byte> binding)
     {
         Span<byte> raw = stackalloc byte[Length + 3];
-        if (text.Length > 64 || !MessageIds.Base64.TryDecode(text, raw, out var written) || written != Length || raw[0] != Version)
+        if (text.Length != Base64Url.GetEncodedLength(Length) || !MessageIds.Base64.TryDecode(text, raw, out var written) || written != Length || raw[0] != Version)
         {
             throw RequestValidationException.For("pageToken", "The page token is not valid.");
         }
@@ -237,7 +237,7 @@ public static class MailboxStates
     {
         state = default;
         Span<byte> raw = stackalloc byte[24];
-        if (text is not { Length: <= 32 } || !MessageIds.Base64.TryDecode(text, raw, out var written) || written != 21 || raw[0] != Version)
+        if (text is null || text.Length != Base64Url.GetEncodedLength(21) || !MessageIds.Base64.TryDecode(text, raw, out var written) || written != 21 || raw[0] != Version)
         {
             return false;
         }

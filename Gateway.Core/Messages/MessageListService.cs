@@ -179,7 +179,17 @@ public sealed partial class MessageListService(
                 next = PageTokens.Encode(binding, new PageTokens.Token(server.UidValidity, uidLimit, new ListPosition(last.Uid, last.SortDate)));
             }
 
-            etag ??= ContentETag(stateToken, binding, query, items);
+            if (etag is null)
+            {
+                // Without CONDSTORE the state cannot vouch for flags: the ETag covers the page's content, so it can only
+                // be compared once the page is read (no IMAP saved, but the body is).
+                etag = ContentETag(stateToken, binding, query, items);
+                if (Matches(ifNoneMatch, etag))
+                {
+                    return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, source);
+                }
+            }
+
             return new MessagePage(mailbox, server.UidValidity, items, next, stateToken, etag, false, source);
         }, new ImapOperationOptions(Mailbox: mailbox.Path), cancellationToken);
     }

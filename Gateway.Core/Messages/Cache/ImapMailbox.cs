@@ -50,6 +50,15 @@ internal static class ImapMailbox
 
         try
         {
+            if (string.Equals(lease.SelectedMailbox, folder.FullName, StringComparison.Ordinal))
+            {
+                // STATUS of the selected mailbox answers from this session's view, which moves on only when the server
+                // may report changes (RFC 3501 6.3.10 says not to use it there; Dovecot answers with the stale view and
+                // a CLIENTBUG notice). Without this NOOP, changes made by other clients stay invisible on the pooled
+                // connection that has the mailbox selected, which is the one listings prefer.
+                await client.NoOpAsync(ct);
+            }
+
             await folder.StatusAsync(items, ct);
         }
         catch (ImapCommandException ex) when (ex.Response == ImapCommandResponse.No)

@@ -10,6 +10,7 @@ using Gateway.Core.Storage;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
+using MimeKit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -380,61 +381,64 @@ public sealed partial class MessageListService(
             return found.OrderByDescending(u => u.Id).ToList();
         }
 
+        // Date order is computed here, not with IMAP SORT: servers parse odd Date headers differently from the gateway,
+        // and a paging pass may switch between IMAP and the cache, so both must use one definition of the order
+        // (Date header as SummaryFetch reads it, else INTERNALDATE; newest first, ties by UID ascending).
         var below = SearchQuery.And(SearchQuery.Uids(ImapMailbox.Range(1, Math.Max(1, uidLimit - 1))), criteria);
-        IList<UniqueId> sorted;
-        if (client.Capabilities.HasFlag(ImapCapabilities.Sort))
+        var memoKey = $"{folder.FullName}\n{folder.UidValidity}\n{folder.UidNext?.Id}\n{folder.HighestModSeq}\n{folder.Count}\n{query.Filter.Canonical()}\n{uidLimit}";
+        var ordered = DateOrders.Get(memoKey);
+        if (ordered is null)
         {
-            sorted = await folder.SortAsync(below, [OrderBy.ReverseDate], ct);
-        }
-        else
-        {
-            // No SORT: read the dates and sort here (Date header, else INTERNALDATE; ties in mailbox order).
             var uids = await folder.SearchAsync(below, ct);
-            var dated = await folder.FetchAsync(uids, MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate | MessageSummaryItems.Envelope, ct);
-            sorted = dated
-                .Select(m => (m.UniqueId, Seconds: (m.Envelope?.Date ?? m.InternalDate ?? DateTimeOffset.MinValue).ToUnixTimeSeconds()))
-                .OrderByDescending(x => x.Seconds).ThenBy(x => x.UniqueId.Id)
-                .Select(x => x.UniqueId).ToList();
+            var dated = uids.Count == 0 ? [] : await folder.FetchAsync(uids, DateRequest, ct);
+            ordered = dated
+                .Where(m => m.UniqueId.IsValid && m.UniqueId.Id < uidLimit)
+                .Select(m => (Uid: m.UniqueId.Id, Seconds: (SummaryFetch.ParseDate(m.Headers?[HeaderId.Date]) ?? m.InternalDate ?? DateTimeOffset.UnixEpoch).ToUnixTimeSeconds()))
+                .OrderByDescending(x => x.Seconds).ThenBy(x => x.Uid)
+                .ToArray();
+            DateOrders.Set(memoKey, ordered);
         }
 
-        sorted = sorted.Where(u => u.Id < uidLimit).ToList();
-        if (token is not { } after)
+        IEnumerable<(uint Uid, long Seconds)> rest = ordered;
+        if (token is { } after)
         {
-            return sorted;
+            var cursor = after.After.SortDate.ToUnixTimeSeconds();
+            rest = ordered.Where(x => x.Seconds < cursor || (x.Seconds == cursor && x.Uid > after.After.Uid));
         }
 
-        var index = sorted.IndexOf(new UniqueId(after.After.Uid));
-        if (index < 0)
-        {
-            index = await FindAfterAsync(folder, sorted, after.After, ct) - 1;
-        }
-
-        return sorted.Skip(index + 1).ToList();
+        return rest.Select(x => new UniqueId(x.Uid)).ToList();
     }
 
-    /// <summary>The cursor's message is gone: binary search the sorted list for the first message after its position,
-    /// reading one message's date per probe.</summary>
-    private static async Task<int> FindAfterAsync(IMailFolder folder, IList<UniqueId> sorted, ListPosition after, CancellationToken ct)
+    private static readonly FetchRequest DateRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate)
     {
-        var cursor = after.SortDate.ToUnixTimeSeconds();
-        int lo = 0, hi = sorted.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) / 2;
-            var probe = (await folder.FetchAsync([sorted[mid]], MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate | MessageSummaryItems.Envelope, ct)).FirstOrDefault();
-            var seconds = (probe?.Envelope?.Date ?? probe?.InternalDate ?? DateTimeOffset.MinValue).ToUnixTimeSeconds();
-            var isAfter = seconds < cursor || (seconds == cursor && sorted[mid].Id > after.Uid);
-            if (isAfter)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
-        }
+        Headers = new HeaderSet([HeaderId.Date]),
+    };
 
-        return lo;
+    /// <summary>Date orders computed for IMAP-answered pages, kept a minute per mailbox state and query, so paging a
+    /// cold mailbox by date reads its dates once, not once per page.</summary>
+    private static readonly DateOrderMemo DateOrders = new();
+
+    private sealed class DateOrderMemo
+    {
+        private const int Capacity = 8;
+        private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset At, (uint Uid, long Seconds)[] Order)> _entries = new(StringComparer.Ordinal);
+
+        public (uint Uid, long Seconds)[]? Get(string key) =>
+            _entries.TryGetValue(key, out var entry) && DateTimeOffset.UtcNow - entry.At < Lifetime ? entry.Order : null;
+
+        public void Set(string key, (uint Uid, long Seconds)[] order)
+        {
+            if (_entries.Count >= Capacity)
+            {
+                foreach (var old in _entries.OrderBy(e => e.Value.At).Take(_entries.Count - Capacity + 1).ToList())
+                {
+                    _entries.TryRemove(old.Key, out _);
+                }
+            }
+
+            _entries[key] = (DateTimeOffset.UtcNow, order);
+        }
     }
 
     private static string ETag(string state, byte[] binding, MessageListQuery query) =>

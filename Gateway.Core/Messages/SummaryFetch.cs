@@ -89,7 +89,8 @@ public static class SummaryFetch
         return result ?? (IReadOnlyList<EmailAddress>)[];
     }
 
-    private static DateTimeOffset? ParseDate(string? value) =>
+    /// <summary>A Date header value as listings read it (UTC), or null when unparsable.</summary>
+    public static DateTimeOffset? ParseDate(string? value) =>
         value is not null && DateUtils.TryParse(value, out var date) ? date.ToUniversalTime() : null;
 
     private static string? FirstMessageId(string? value)

@@ -254,27 +254,32 @@ internal static class ImapTruth
         return all.Any(a => a.Address.Contains("MISSING_", StringComparison.Ordinal)) ? [] : all;
     }
 
-    /// <summary>The documented rule, applied to the server's BODYSTRUCTURE: a non-root leaf is an attachment when its
-    /// Content-Disposition says so, or when it has a file name and is not text/plain or text/html.</summary>
+    /// <summary>The documented rule (README), applied to the server's BODYSTRUCTURE: every leaf part, the root and the
+    /// parts inside attached messages included, is an attachment when its Content-Disposition says so, when it has a
+    /// file name, or when it is not text and has a Content-ID (inline images); message/* parts never are.</summary>
     private static int CountAttachments(BodyPart? part, bool root)
     {
+        _ = root;
         switch (part)
         {
             case null:
                 return 0;
             case BodyPartMultipart multipart:
                 return multipart.BodyParts.Sum(p => CountAttachments(p, root: false));
-            case BodyPartBasic basic when !root:
-                var disposition = basic.ContentDisposition?.Disposition;
+            case BodyPartMessage message:
+                return CountAttachments(message.Body, root: false);
+            case BodyPartBasic basic when string.Equals(basic.ContentType.MediaType, "message", StringComparison.OrdinalIgnoreCase):
+                return 0;
+            case BodyPartBasic basic:
+                var disposition = basic.ContentDisposition?.Disposition?.Trim();
                 if (string.Equals(disposition, "attachment", StringComparison.OrdinalIgnoreCase))
                 {
                     return 1;
                 }
 
-                var type = basic.ContentType.MediaType + "/" + basic.ContentType.MediaSubtype;
-                var named = !string.IsNullOrEmpty(basic.ContentDisposition?.FileName) || !string.IsNullOrEmpty(basic.ContentType.Name);
-                var text = type.Equals("text/plain", StringComparison.OrdinalIgnoreCase) || type.Equals("text/html", StringComparison.OrdinalIgnoreCase);
-                return named && !text ? 1 : 0;
+                var named = !string.IsNullOrWhiteSpace(basic.ContentDisposition?.FileName) || !string.IsNullOrWhiteSpace(basic.ContentType.Name);
+                var inlineObject = !string.IsNullOrWhiteSpace(basic.ContentId) && !string.Equals(basic.ContentType.MediaType, "text", StringComparison.OrdinalIgnoreCase);
+                return named || inlineObject ? 1 : 0;
             default:
                 return 0;
         }

@@ -79,6 +79,14 @@ public sealed class MailboxMessagesController(MessageListService listings) : Con
             throw RequestValidationException.For("mailboxId", "A mailbox id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'.");
         }
 
+        foreach (var (name, values) in Request.Query)
+        {
+            if (values.Any(string.IsNullOrEmpty) && name is not "pageToken")
+            {
+                throw RequestValidationException.For(name, $"'{name}' is empty: give it a value or leave it out.");
+            }
+        }
+
         if (sort is { } s && (!Enum.IsDefined(s) || int.TryParse(Request.Query["sort"], out _)))
         {
             throw RequestValidationException.For("sort", "sort must be 'arrival' or 'date'.");

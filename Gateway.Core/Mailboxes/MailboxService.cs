@@ -48,6 +48,13 @@ public sealed partial class MailboxService(IImapSessionPool pool, MailboxDirecto
     private Task<IReadOnlyList<MailboxInfo>> ListAsync(AccountSession session, StatusItems items, CancellationToken cancellationToken) =>
         pool.ExecuteAsync(session.Account, async (lease, ct) =>
         {
+            if (items != StatusItems.None && lease.SelectedMailbox is not null)
+            {
+                // A session reports its selected mailbox as it last synced it (Dovecot answers STATUS and LIST-STATUS
+                // for it from that view): NOOP first, so counts include other clients' changes.
+                await lease.Client.NoOpAsync(ct);
+            }
+
             var folders = await ListFoldersAsync(lease.Client, items, ct);
             IReadOnlyList<MailboxInfo> list = Describe(session.AccountId, folders, lease.Client);
             await directory.RememberAsync(session.AccountId, list, ct);

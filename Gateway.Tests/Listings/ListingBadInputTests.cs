@@ -13,6 +13,11 @@ public sealed class ListingBadInputTests
     private static readonly string[] BadQueries =
     [
         "pageSize=0",
+        "pageSize=",
+        "unread=",
+        "from=",
+        "sort=",
+        "since=",
         "pageSize=-1",
         "pageSize=-2147483648",
         "pageSize=abc",

@@ -21,7 +21,7 @@ public sealed class MessageCacheStoreTests
         }
 
         var redis = new RedisConnection(
-            Options.Create(new RedisOptions { Configuration = MailEnvironment.RedisConfiguration, KeyPrefix = "gwtest:" }),
+            Options.Create(new RedisOptions { Configuration = MailEnvironment.RedisConfiguration, KeyPrefix = "gwtest:", OperationTimeout = TimeSpan.FromSeconds(15) }),
             NullLogger<RedisConnection>.Instance);
         await redis.StartAsync(CancellationToken.None);
         return (new RedisMessageCacheStore(redis, options, new CacheMetrics()), redis);

@@ -33,6 +33,7 @@ public sealed class ListingRedisOutageTests
         await using var app = new GatewayApplication(s =>
         {
             s["Redis:Configuration"] = redis.Configuration;
+            s["Redis:OperationTimeout"] = "00:00:01";
             // The restarted Redis is empty: keep trusting the session this instance has seen, as it does while Redis is down.
             s["Sessions:LocalCacheDuration"] = "00:10:00";
         });

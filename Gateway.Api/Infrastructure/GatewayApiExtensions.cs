@@ -27,6 +27,8 @@ public static class GatewayApiExtensions
         var services = builder.Services;
 
         services.AddGatewayCore();
+
+        services.AddSingleton<Gateway.Api.Messages.RenderedPages>();
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Credentials at rest: Data Protection, keys shared through Redis so any instance reads any session.

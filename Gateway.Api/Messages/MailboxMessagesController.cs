@@ -23,7 +23,10 @@ namespace Gateway.Api.Messages;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status502BadGateway, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout, ProblemTypes.ContentType)]
-public sealed class MailboxMessagesController(MessageListService listings) : ControllerBase
+public sealed class MailboxMessagesController(
+    MessageListService listings,
+    RenderedPages rendered,
+    Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Mvc.JsonOptions> json) : ControllerBase
 {
     private const int MaxFilterLength = 256;
 
@@ -118,25 +121,53 @@ public sealed class MailboxMessagesController(MessageListService listings) : Con
             pageToken,
             filter);
 
-        var page = await listings.ListAsync(session, mailboxId, query, Request.Headers.IfNoneMatch.ToString(), cancellationToken);
-        Response.Headers.ETag = page.ETag;
+        var ifNoneMatch = Request.Headers.IfNoneMatch;
+        var page = await listings.ListAsync(session, mailboxId, query, etag => RenderedPages.Matches(ifNoneMatch, etag) || rendered.Contains(etag), cancellationToken);
         Response.Headers.CacheControl = "private, no-cache";
-        if (page.NotModified)
+        if (page.Known)
         {
-            return StatusCode(StatusCodes.Status304NotModified);
+            Response.Headers.ETag = page.ETag;
+            if (RenderedPages.Matches(ifNoneMatch, page.ETag))
+            {
+                return StatusCode(StatusCodes.Status304NotModified);
+            }
+
+            if (rendered.TryGet(page.ETag, out var hit))
+            {
+                SetNextLink(hit.NextPageToken);
+                return new JsonBytesResult(hit.Json);
+            }
+
+            // Evicted between the question and now: read the page after all.
+            page = await listings.ListAsync(session, mailboxId, query, null, cancellationToken);
         }
 
-        if (page.NextPageToken is { } next)
-        {
-            var url = QueryHelpers.AddQueryString(
-                Request.Path,
-                Request.Query.Where(q => q.Key != "pageToken").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v)))
-                    .Append(KeyValuePair.Create("pageToken", (string?)next)));
-            Response.Headers.Link = $"<{url}>; rel=\"next\"";
-        }
-
+        Response.Headers.ETag = page.ETag;
         var items = page.Items.Select(m => MessageSummaryResponse.Create(page.Mailbox.Id, page.UidValidity, m)).ToList();
-        return Ok(new MessageListResponse(items, page.NextPageToken, page.State));
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new MessageListResponse(items, page.NextPageToken, page.State), json.Value.JsonSerializerOptions);
+        if (page.StateTagged && page.Source == PageSource.Cache)
+        {
+            // Only pages the header cache answered: one from IMAP means the cache is cold or the store is down, and
+            // serving it again from memory would keep the next request from noticing (and filling or resuming).
+            rendered.Set(page.ETag, new RenderedPages.Page(body, page.NextPageToken));
+        }
+
+        SetNextLink(page.NextPageToken);
+        return new JsonBytesResult(body);
+    }
+
+    private void SetNextLink(string? next)
+    {
+        if (next is null)
+        {
+            return;
+        }
+
+        var url = QueryHelpers.AddQueryString(
+            Request.Path,
+            Request.Query.Where(q => q.Key != "pageToken").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v)))
+                .Append(KeyValuePair.Create("pageToken", (string?)next)));
+        Response.Headers.Link = $"<{url}>; rel=\"next\"";
     }
 
     private static string? Text(string? value, string field)

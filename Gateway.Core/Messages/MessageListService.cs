@@ -46,8 +46,10 @@ public sealed record MailboxCacheProgress(CacheFillStatus Status, long CachedMes
 /// <param name="NextPageToken">Token of the next page; null on the last.</param>
 /// <param name="State">The mailbox state token.</param>
 /// <param name="ETag">Entity tag of this page (quoted).</param>
-/// <param name="NotModified">True when the caller's <c>If-None-Match</c> matched: no items were read.</param>
+/// <param name="Known">True when the caller said it already has the representation with this ETag: no items were read.</param>
 /// <param name="Source">Cache or IMAP.</param>
+/// <param name="StateTagged">True when the ETag follows from the mailbox state and the query alone (CONDSTORE): the same
+/// ETag then always means the same page, so a rendering of it may be reused.</param>
 public sealed record MessagePage(
     MailboxRef Mailbox,
     uint UidValidity,
@@ -55,8 +57,9 @@ public sealed record MessagePage(
     string? NextPageToken,
     string State,
     string ETag,
-    bool NotModified,
-    PageSource Source);
+    bool Known,
+    PageSource Source,
+    bool StateTagged);
 
 /// <summary>
 /// Lists a mailbox's messages, newest first, with keyset paging. Each page costs one STATUS on a pooled connection
@@ -77,15 +80,21 @@ public sealed partial class MessageListService(
     ILogger<MessageListService> logger)
 {
     /// <summary>One page of <paramref name="mailboxIdOrAlias"/>.</summary>
+    /// <param name="session">The caller.</param>
+    /// <param name="mailboxIdOrAlias">A mailbox id or role alias.</param>
+    /// <param name="query">Order, size, token, filters.</param>
+    /// <param name="known">Asked with the page's ETag as soon as it is known (with CONDSTORE, right after STATUS): true
+    /// means the caller already has that representation (If-None-Match, or a rendering it keeps) and no items are read.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
     /// <exception cref="MailboxNotFoundException">No such mailbox.</exception>
     /// <exception cref="RequestValidationException">A bad page token.</exception>
     /// <exception cref="UidValidityChangedException">The page token is from an older UIDVALIDITY.</exception>
-    public async Task<MessagePage> ListAsync(AccountSession session, string mailboxIdOrAlias, MessageListQuery query, string? ifNoneMatch, CancellationToken cancellationToken)
+    public async Task<MessagePage> ListAsync(AccountSession session, string mailboxIdOrAlias, MessageListQuery query, Func<string, bool>? known, CancellationToken cancellationToken)
     {
         var mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: false, cancellationToken);
         try
         {
-            return await ListInAsync(session, mailbox, query, ifNoneMatch, cancellationToken);
+            return await ListInAsync(session, mailbox, query, known, cancellationToken);
         }
         catch (MailboxVanishedException)
         {
@@ -93,7 +102,7 @@ public sealed partial class MessageListService(
             mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: true, cancellationToken);
             try
             {
-                return await ListInAsync(session, mailbox, query, ifNoneMatch, cancellationToken);
+                return await ListInAsync(session, mailbox, query, known, cancellationToken);
             }
             catch (MailboxVanishedException ex)
             {
@@ -124,13 +133,13 @@ public sealed partial class MessageListService(
         }
     }
 
-    private async Task<MessagePage> ListInAsync(AccountSession session, MailboxRef mailbox, MessageListQuery query, string? ifNoneMatch, CancellationToken cancellationToken)
+    private async Task<MessagePage> ListInAsync(AccountSession session, MailboxRef mailbox, MessageListQuery query, Func<string, bool>? known, CancellationToken cancellationToken)
     {
         var binding = PageTokens.Binding(session.AccountId, mailbox.Id, query.Order, query.Filter);
         PageTokens.Token? token = query.PageToken is null ? null : PageTokens.Decode(query.PageToken, binding);
         if (!mailbox.Selectable)
         {
-            return new MessagePage(mailbox, 0, [], null, string.Empty, "\"empty\"", false, PageSource.Imap);
+            return new MessagePage(mailbox, 0, [], null, string.Empty, "\"empty\"", false, PageSource.Imap, false);
         }
 
         return await pool.ExecuteAsync(session.Account, async (lease, ct) =>
@@ -145,9 +154,9 @@ public sealed partial class MessageListService(
             var condstore = server.HighestModSeq > 0;
             var stateToken = server.Token;
             var etag = condstore ? ETag(stateToken, binding, query) : null;
-            if (etag is not null && Matches(ifNoneMatch, etag))
+            if (etag is not null && known?.Invoke(etag) == true)
             {
-                return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, PageSource.Cache);
+                return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, PageSource.Cache, true);
             }
 
             var key = new MailboxCacheKey(mailbox.Id, server.UidValidity);
@@ -184,14 +193,13 @@ public sealed partial class MessageListService(
             {
                 // Without CONDSTORE the state cannot vouch for flags: the ETag covers the page's content, so it can only
                 // be compared once the page is read (no IMAP saved, but the body is).
-                etag = ContentETag(stateToken, binding, query, items);
-                if (Matches(ifNoneMatch, etag))
-                {
-                    return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, source);
-                }
+                var contentTag = ContentETag(stateToken, binding, query, items);
+                return known?.Invoke(contentTag) == true
+                    ? new MessagePage(mailbox, server.UidValidity, [], null, stateToken, contentTag, true, source, false)
+                    : new MessagePage(mailbox, server.UidValidity, items, next, stateToken, contentTag, false, source, false);
             }
 
-            return new MessagePage(mailbox, server.UidValidity, items, next, stateToken, etag, false, source);
+            return new MessagePage(mailbox, server.UidValidity, items, next, stateToken, etag, false, source, true);
         }, new ImapOperationOptions(Mailbox: mailbox.Path), cancellationToken);
     }
 
@@ -458,25 +466,6 @@ public sealed partial class MessageListService(
     private static string Hash(string text) => Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));
 
     private static string Quote(string value) => "\"" + value + "\"";
-
-    private static bool Matches(string? ifNoneMatch, string etag)
-    {
-        if (string.IsNullOrEmpty(ifNoneMatch))
-        {
-            return false;
-        }
-
-        foreach (var candidate in ifNoneMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var value = candidate.StartsWith("W/", StringComparison.Ordinal) ? candidate[2..] : candidate;
-            if (value == "*" || string.Equals(value, etag, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Header cache unavailable for mailbox {MailboxId}; answering from IMAP")]
     private partial void LogStoreDown(Exception exception, string mailboxId);

@@ -128,6 +128,7 @@ public static class GatewayApiExtensions
             },
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapBenchmarkEndpoints(); // only when Benchmark:Enabled=true (bench/run.sh)
         return app;
     }
 

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace Gateway.Bench;
+
+/// <summary>B5 and the Redis half of B6: the background fill of all 100k headers, from the cold listing that starts it
+/// to the cache state saying complete, against plain MailKit fetching the same items in the same batches; Redis
+/// <c>used_memory</c> before and after each fill.</summary>
+internal static class FillBench
+{
+    public static async Task RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var batch = int.TryParse(Environment.GetEnvironmentVariable("BENCH_FILL_BATCH"), out var b) ? b : 1000;
+        for (var rep = 0; rep < context.Settings.FillRepetitions; rep++)
+        {
+            // Baseline first, so the gateway's fill is the last thing and leaves the cache complete for what follows.
+            using (var client = await ImapBaseline.ConnectAsync(context.Settings, ct))
+            {
+                var (count, seconds) = await ImapBaseline.FillAsync(client, batch, ct);
+                await client.DisconnectAsync(true, ct);
+                context.Results.Add("B5.baseline.hps", count / seconds);
+                context.Results.Add("B5.baseline.seconds", seconds);
+                BenchContext.Log($"B5 rep {rep + 1}: plain MailKit fetched {count} summaries in {BenchContext.F(seconds, "0.0")} s = {BenchContext.F(count / seconds, "0")}/s");
+            }
+
+            await context.StopFillAsync(ct);
+            await Task.Delay(300, ct);
+            var memoryBefore = await context.Redis.UsedMemoryAsync();
+            var clock = Stopwatch.StartNew();
+            await context.Gateway.GetPageBytesAsync(context.Mailbox.Id, BenchContext.PageSize, ct); // cold: starts the fill
+            var (elapsed, cached) = await context.WaitForCompleteFillAsync(clock, TimeSpan.FromMinutes(4), ct);
+            var memoryAfter = await context.Redis.UsedMemoryAsync();
+            var usage = await context.Redis.MailboxMemoryUsageAsync(context.Mailbox.Id);
+
+            context.Results.Add("B5.gateway.hps", cached / elapsed);
+            context.Results.Add("B5.gateway.seconds", elapsed);
+            context.Results.Add("B6.redis.bytesPerHeader", (memoryAfter - memoryBefore) / (double)cached);
+            context.Results.Add("B6.redis.memoryUsagePerHeader", usage / (double)cached);
+            context.Results.Add("B6.redis.usedMemoryDelta", memoryAfter - memoryBefore);
+            BenchContext.Log($"B5 rep {rep + 1}: gateway filled {cached} in {BenchContext.F(elapsed, "0.0")} s = {BenchContext.F(cached / elapsed, "0")}/s"
+                + $" | B6 Redis used_memory +{BenchContext.F((memoryAfter - memoryBefore) / 1048576.0, "0.0")} MB = {BenchContext.F((memoryAfter - memoryBefore) / (double)cached, "0")} B/header"
+                + $" (MEMORY USAGE of the keys: {BenchContext.F(usage / (double)cached, "0")} B/header)");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Gateway.Bench;
+
+/// <summary>B7: 64 parallel GETs of distinct, never-read messages on one account; run once per gateway phase (pool cap
+/// 5, then cap 1) and compared by the report.</summary>
+internal static class MessageReadBench
+{
+    public const string Route = "/api/v1/accounts/{accountId}/messages/{messageId}";
+    public const int Parallel = 64;
+
+    /// <summary>Which slice of the id list a phase reads, so no phase reads a message another phase read.</summary>
+    public static async Task RunAsync(BenchContext context, string phaseKey, int idOffset, CancellationToken ct)
+    {
+        if (!await context.Gateway.HasPathAsync(Route, ct))
+        {
+            context.Results.Note("B7", "n/a (endpoint missing)");
+            BenchContext.Log("B7: n/a (endpoint missing: GET " + Route + " is not in the OpenAPI document)");
+            return;
+        }
+
+        var ids = await MessageIdsAsync(context, 1000, ct);
+        var warm = ids.Skip(idOffset).Take(8).ToList();
+        await Task.WhenAll(warm.Select(id => GetAsync(context, id, ct)));
+        var next = idOffset + warm.Count;
+        for (var rep = 0; rep < context.Settings.Repetitions; rep++)
+        {
+            var sample = ids.Skip(next).Take(Parallel).ToList();
+            next += Parallel;
+            var clock = Stopwatch.StartNew();
+            var results = await Task.WhenAll(sample.Select(id => GetAsync(context, id, ct)));
+            var seconds = clock.Elapsed.TotalSeconds;
+            var errors = results.Count(r => !r.Ok);
+            var latencies = results.Select(r => r.Ms).ToList();
+            context.Results.Add($"B7.{phaseKey}.rps", Parallel / seconds);
+            context.Results.Add($"B7.{phaseKey}.p50", Figure.Percentile(latencies, 50));
+            context.Results.Add($"B7.{phaseKey}.max", latencies.Max());
+            context.Results.Add($"B7.{phaseKey}.errors", errors);
+            BenchContext.Log($"B7 {phaseKey} rep {rep + 1}: {Parallel} GETs in {BenchContext.F(seconds * 1000, "0")} ms = {BenchContext.F(Parallel / seconds, "0")} req/s"
+                + $", p50 {BenchContext.F(Figure.Percentile(latencies, 50), "0")} ms, max {BenchContext.F(latencies.Max(), "0")} ms"
+                + (errors > 0 ? $", {errors} failed ({results.First(r => !r.Ok).Status})" : string.Empty));
+        }
+    }
+
+    private static async Task<(bool Ok, int Status, double Ms)> GetAsync(BenchContext context, string id, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await context.Gateway.Http.GetAsync($"/api/v1/accounts/me/messages/{id}", HttpCompletionOption.ResponseContentRead, ct);
+        return (response.IsSuccessStatusCode, (int)response.StatusCode, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Message ids of the second and third listing pages of 500 (not the newest, which other scenarios show).</summary>
+    private static async Task<List<string>> MessageIdsAsync(BenchContext context, int count, CancellationToken ct)
+    {
+        var ids = new List<string>(count);
+        string? token = null;
+        var page = 0;
+        while (ids.Count < count)
+        {
+            using var doc = JsonDocument.Parse(await context.Gateway.GetPageBytesAsync(context.Mailbox.Id, 500, ct, token));
+            if (page++ > 0)
+            {
+                ids.AddRange(doc.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!));
+            }
+
+            token = doc.RootElement.TryGetProperty("nextPageToken", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (token is null)
+            {
+                break;
+            }
+        }
+
+        return ids;
+    }
+}

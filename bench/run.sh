@@ -134,7 +134,7 @@ start_gateway() {
 failed=0
 run_phase() {
   local phase=$1 cap=$2 budget=$3
-  BENCH_GATEWAY_PID="$GATEWAY_PID" BENCH_POOL_CAP="$cap" timeout -k 10 "$budget" \
+  BENCH_GATEWAY_PID="$GATEWAY_PID" BENCH_DOVECOT_PID="$(cat "$dovecot_pidfile")" BENCH_POOL_CAP="$cap" timeout -k 10 "$budget" \
     dotnet tools/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll run "$phase" || { log "phase $phase failed"; failed=1; }
 }
 

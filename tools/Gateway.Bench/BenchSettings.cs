@@ -11,6 +11,9 @@ internal sealed class BenchSettings
     /// <summary>PID of the gateway process (for its peak RSS); 0 when unknown.</summary>
     public int GatewayPid { get; init; }
 
+    /// <summary>PID of the Dovecot master serving the bench (its children are the imap processes); 0 when unknown.</summary>
+    public int DovecotPid { get; init; }
+
     public required string ImapHost { get; init; }
 
     public int ImapPort { get; init; }
@@ -48,6 +51,7 @@ internal sealed class BenchSettings
     {
         Gateway = new Uri(Env("BENCH_GATEWAY_URL", "http://127.0.0.1:18190")),
         GatewayPid = Int("BENCH_GATEWAY_PID", 0),
+        DovecotPid = Int("BENCH_DOVECOT_PID", 0),
         ImapHost = Env("BENCH_IMAP_HOST", "127.0.0.1"),
         ImapPort = Int("BENCH_IMAP_PORT", 11143),
         User = Env("BENCH_USER", "t-bench@test"),

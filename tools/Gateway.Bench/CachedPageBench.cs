@@ -53,13 +53,21 @@ internal static class CachedPageBench
         {
             foreach (var c in Connections)
             {
+                var cpu = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid);
                 var g = await Wrk.RunAsync(context.Settings, gatewayPath, token, c, seconds, ct);
+                cpu = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid) - cpu;
                 var b = await Wrk.RunAsync(context.Settings, BaselinePath, token, c, seconds, ct);
                 Record(context.Results, variant + ".gateway", c, g);
                 Record(context.Results, variant + ".baseline", c, b);
+                if (g.Requests > 0)
+                {
+                    context.Results.Add($"B1.{variant}.gateway.c{c}.cpuGatewayMs", cpu.GatewaySeconds * 1000 / g.Requests);
+                    context.Results.Add($"B1.{variant}.gateway.c{c}.cpuDovecotMs", cpu.DovecotSeconds * 1000 / g.Requests);
+                }
                 BenchContext.Log($"B1 ({variant}) rep {rep + 1} c={c}: gateway {BenchContext.F(g.RequestsPerSecond, "0")} req/s p50 {BenchContext.F(g.P50Ms, "0.00")} ms p99 {BenchContext.F(g.P99Ms, "0.00")} ms"
                     + $" | baseline {BenchContext.F(b.RequestsPerSecond, "0")} req/s p50 {BenchContext.F(b.P50Ms, "0.00")} ms p99 {BenchContext.F(b.P99Ms, "0.00")} ms"
-                    + (g.Errors + b.Errors > 0 ? $" | errors {g.Errors}/{b.Errors}" : string.Empty));
+                    + (g.Errors + b.Errors > 0 ? $" | errors {g.Errors}/{b.Errors}" : string.Empty)
+                    + (g.Requests > 0 ? $" | CPU per gateway request: gateway {BenchContext.F(cpu.GatewaySeconds * 1000 / g.Requests, "0.00")} ms, Dovecot {BenchContext.F(cpu.DovecotSeconds * 1000 / g.Requests, "0.00")} ms" : string.Empty));
             }
         }
 

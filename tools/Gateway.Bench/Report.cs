@@ -33,6 +33,10 @@ internal sealed class Report(PhaseResults results, MachineInfo machine)
                 var ratio = Ratio(g + ".rps", b + ".rps");
                 rows.Add(["B1", $"cached page of 50, {label}, {c} conn: req/s", Fig(g + ".rps", "0"), Fig(b + ".rps", "0"), RatioText(ratio), "≥ 0.5×", AtLeast(ratio?.Median, 0.5, "×")]);
                 rows.Add(["B1", $"… p50 / p99 ms", $"{Med(g + ".p50", "0.00")} / {Med(g + ".p99", "0.00")}", $"{Med(b + ".p50", "0.00")} / {Med(b + ".p99", "0.00")}", string.Empty, string.Empty, string.Empty]);
+                if (results.Get(g + ".cpuDovecotMs").Count > 0)
+                {
+                    rows.Add(["B1", "… CPU per gateway request: gateway / Dovecot ms", $"{Med(g + ".cpuGatewayMs", "0.00")} / {Med(g + ".cpuDovecotMs", "0.00")}", string.Empty, string.Empty, string.Empty, string.Empty]);
+                }
             }
 
             var rps64 = Median($"B1.{variant}.gateway.c64.rps");
@@ -205,13 +209,17 @@ internal sealed class Report(PhaseResults results, MachineInfo machine)
     }
 
     private static string RatioText((double Median, double Min, double Max)? ratio, string format = "0.00") =>
-        ratio is { } r ? $"{r.Median.ToString(format, Inv)}× ({r.Min.ToString(format, Inv)}–{r.Max.ToString(format, Inv)})" : "–";
+        ratio is { } r ? $"{Small(r.Median, format)}× ({Small(r.Min, format)}–{Small(r.Max, format)})" : "–";
+
+    /// <summary>Three significant digits for ratios far below 1, so they do not print as 0.00.</summary>
+    private static string Small(double value, string format) =>
+        value is > 0 and < 0.1 ? value.ToString("G2", Inv) : value.ToString(format, Inv);
 
     private static string AtLeast(double? value, double goal, string unit) => value switch
     {
         null => "not measured",
         var v when v >= goal => "met",
-        var v => $"**missed**: {v.Value.ToString("0.##", Inv)}{unit} is {(goal / v.Value).ToString("0.0", Inv)}× short of {goal.ToString("#,0.##", Inv)}{unit}",
+        var v => $"**missed**: {Small(v.Value, "0.##")}{unit} is {(goal / v.Value).ToString("#,0.0", Inv)}× short of {goal.ToString("#,0.##", Inv)}{unit}",
     };
 
     private static string AtMost(double? value, double goal, string unit) => value switch

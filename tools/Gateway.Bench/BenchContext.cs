@@ -105,6 +105,17 @@ internal sealed class BenchContext(BenchSettings settings, GatewayClient gateway
         await WaitForCompleteFillAsync(Stopwatch.StartNew(), TimeSpan.FromMinutes(3), ct);
     }
 
+    /// <summary>Logs the gateway's memory after a scenario and keeps it as a note (where the peak comes from).</summary>
+    public void MemoryCheckpoint(string after)
+    {
+        if (GatewayMemory() is { } memory)
+        {
+            var text = $"after {after}: peak {F(memory.PeakMb, "0")} MB, now {F(memory.CurrentMb, "0")} MB";
+            results.Notes["B6.rss." + results.Phase] = results.Notes.TryGetValue("B6.rss." + results.Phase, out var old) ? old + "; " + text : text;
+            Log("gateway RSS " + text);
+        }
+    }
+
     /// <summary>Peak and current resident set of the gateway process (from /proc), in MB.</summary>
     public (double PeakMb, double CurrentMb)? GatewayMemory()
     {

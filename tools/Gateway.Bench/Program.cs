@@ -39,12 +39,17 @@ try
         case "main":
             await StatusProbeAsync(context, cancellation.Token);
             await ColdPageBench.RunAsync(context, cancellation.Token);
+            context.MemoryCheckpoint("B2");
             await FillBench.RunAsync(context, cancellation.Token);
+            context.MemoryCheckpoint("B5");
             await RefreshBench.RunAsync(context, "afterFill", freshPool: false, settings.Repetitions, cancellation.Token);
             await CachedPageBench.RunAsync(context, "afterFill", freshPool: false, cancellation.Token);
+            context.MemoryCheckpoint("B1 afterFill");
             await RefreshBench.RunAsync(context, "freshPool", freshPool: true, 2, cancellation.Token);
             await CachedPageBench.RunAsync(context, "freshPool", freshPool: true, cancellation.Token);
+            context.MemoryCheckpoint("B1 freshPool");
             await PoolingBench.RunAsync(context, cancellation.Token);
+            context.MemoryCheckpoint("B3");
             await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 0, cancellation.Token);
             break;
         case "cap1":

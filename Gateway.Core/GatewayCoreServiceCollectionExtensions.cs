@@ -50,6 +50,7 @@ public static class GatewayCoreServiceCollectionExtensions
             ? ActivatorUtilities.CreateInstance<RedisMessageCacheStore>(sp)
             : ActivatorUtilities.CreateInstance<MemoryMessageCacheStore>(sp));
         services.AddSingleton<MailboxFreshness>();
+        services.AddSingleton<FreshnessChecks>();
         services.AddSingleton<MailboxSynchronizer>();
         services.AddSingleton<MailboxFiller>();
         services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());

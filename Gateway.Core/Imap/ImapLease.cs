@@ -86,10 +86,23 @@ public sealed class ImapLease : IAsyncDisposable
 
         // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1): forget the old one before trying.
         _connection.SelectedFolder = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await folder.OpenAsync(access, cancellationToken);
         _connection.SelectedFolder = folder;
+        _connection.SyncedAt = started;
         return folder;
     }
+
+    /// <summary>When (<see cref="System.Diagnostics.Stopwatch"/> ticks) this session last caught up with its selected
+    /// mailbox: a SELECT/EXAMINE or NOOP that started then. A session's view of the selected mailbox moves on only at
+    /// such points, so changes made by others since are invisible to it until the next one.</summary>
+    public long SyncedAt => _connection.SyncedAt;
+
+    /// <summary>Records that a SELECT/EXAMINE or NOOP that started at <paramref name="startedAt"/> completed.</summary>
+    public void MarkSynced(long startedAt) => _connection.SyncedAt = Math.Max(_connection.SyncedAt, startedAt);
+
+    /// <summary>Forgets the selected mailbox, so the next <see cref="OpenMailboxAsync"/> selects it again.</summary>
+    public void ForgetSelection() => _connection.SelectedFolder = null;
 
     /// <summary>Closes the connection instead of pooling it when the lease is returned.</summary>
     public void Discard() => _discard = true;

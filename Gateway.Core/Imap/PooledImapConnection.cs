@@ -33,6 +33,10 @@ internal sealed class PooledImapConnection
     /// <summary>The folder this connection last selected through a lease; verify with <see cref="IMailFolder.IsOpen"/>.</summary>
     public IMailFolder? SelectedFolder { get; set; }
 
+    /// <summary>When (<see cref="System.Diagnostics.Stopwatch"/> ticks) the session last caught up with the selected
+    /// mailbox (SELECT/EXAMINE or NOOP started then); 0 when unknown.</summary>
+    public long SyncedAt { get; set; }
+
     /// <summary>Full name of the selected mailbox, or null when none is (known to be) open.</summary>
     public string? SelectedMailbox => SelectedFolder is { IsOpen: true } folder ? folder.FullName : null;
 }

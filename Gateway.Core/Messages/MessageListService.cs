@@ -76,6 +76,7 @@ public sealed partial class MessageListService(
     MailboxFiller filler,
     CacheMetrics metrics,
     MailboxFreshness freshness,
+    FreshnessChecks checks,
     IOptions<MessageCacheOptions> options,
     ILogger<MessageListService> logger)
 {
@@ -142,71 +143,81 @@ public sealed partial class MessageListService(
             return new MessagePage(mailbox, 0, [], null, string.Empty, "\"empty\"", false, PageSource.Imap, false);
         }
 
-        return await pool.ExecuteAsync(session.Account, async (lease, ct) =>
+        // A watcher's vouch (push) saves even the check; otherwise one coalesced NOOP + STATUS (or EXAMINE).
+        var server = freshness.TryGet(mailbox.Id, out var vouched)
+            ? vouched
+            : await checks.CheckAsync(session.Account, mailbox.Path, cancellationToken);
+        if (token is { } t && t.UidValidity != server.UidValidity)
         {
-            // A watcher's vouch (push) saves the STATUS round trip; otherwise ask the server.
-            var server = freshness.TryGet(mailbox.Id, out var vouched) ? vouched : await ImapMailbox.StatusAsync(lease, mailbox.Path, ct);
-            if (token is { } t && t.UidValidity != server.UidValidity)
-            {
-                throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed since this page token was issued: list from the first page again.");
-            }
+            throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed since this page token was issued: list from the first page again.");
+        }
 
-            var condstore = server.HighestModSeq > 0;
-            var stateToken = server.Token;
-            var etag = condstore ? ETag(stateToken, binding, query) : null;
-            if (etag is not null && known?.Invoke(etag) == true)
-            {
-                return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, PageSource.Cache, true);
-            }
+        var condstore = server.HighestModSeq > 0;
+        var stateToken = server.Token;
+        var etag = condstore ? ETag(stateToken, binding, query) : null;
+        if (etag is not null && known?.Invoke(etag) == true)
+        {
+            return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, PageSource.Cache, true);
+        }
 
-            var key = new MailboxCacheKey(mailbox.Id, server.UidValidity);
-            var uidLimit = token?.UidLimit ?? server.UidNext;
-            var count = Math.Clamp(query.PageSize, 1, MessageListQuery.MaxPageSize);
+        var key = new MailboxCacheKey(mailbox.Id, server.UidValidity);
+        var uidLimit = token?.UidLimit ?? server.UidNext;
+        var count = Math.Clamp(query.PageSize, 1, MessageListQuery.MaxPageSize);
 
-            (List<MessageSummary> Items, bool More)? page = null;
-            var source = PageSource.Cache;
-            if (options.Value.Enabled && query.Filter.CacheCanAnswer)
-            {
-                page = await FromCacheAsync(lease, session, mailbox, key, server, query, token, uidLimit, count, ct);
-            }
+        (List<MessageSummary> Items, bool More)? page = null;
+        var source = PageSource.Cache;
+        var startFill = false;
+        if (options.Value.Enabled && query.Filter.CacheCanAnswer)
+        {
+            (page, startFill) = await FromCacheAsync(session, mailbox, key, server, query, token, uidLimit, count, cancellationToken);
+        }
 
-            if (page is null)
-            {
-                source = PageSource.Imap;
-                page = await FromImapAsync(lease, mailbox.Path, server, query, token, uidLimit, count, ct);
-                metrics.Miss();
-            }
-            else
-            {
-                metrics.Hit();
-            }
+        if (page is null)
+        {
+            source = PageSource.Imap;
+            page = await pool.ExecuteAsync(
+                session.Account,
+                (lease, ct) => FromImapAsync(lease, mailbox.Path, server, query, token, uidLimit, count, ct),
+                new ImapOperationOptions(Mailbox: mailbox.Path),
+                cancellationToken);
+            metrics.Miss();
+        }
+        else
+        {
+            metrics.Hit();
+        }
 
-            var (items, more) = page.Value;
-            string? next = null;
-            if (more && items.Count > 0)
-            {
-                var last = items[^1];
-                next = PageTokens.Encode(binding, new PageTokens.Token(server.UidValidity, uidLimit, new ListPosition(last.Uid, last.SortDate)));
-            }
+        if (startFill)
+        {
+            // After the page: the fill competes for the same server and cores, and the caller is waiting for the page.
+            filler.Start(session.Account, mailbox.Path, key);
+        }
 
-            if (etag is null)
-            {
-                // Without CONDSTORE the state cannot vouch for flags: the ETag covers the page's content, so it can only
-                // be compared once the page is read (no IMAP saved, but the body is).
-                var contentTag = ContentETag(stateToken, binding, query, items);
-                return known?.Invoke(contentTag) == true
-                    ? new MessagePage(mailbox, server.UidValidity, [], null, stateToken, contentTag, true, source, false)
-                    : new MessagePage(mailbox, server.UidValidity, items, next, stateToken, contentTag, false, source, false);
-            }
+        var (items, more) = page.Value;
+        string? next = null;
+        if (more && items.Count > 0)
+        {
+            var last = items[^1];
+            next = PageTokens.Encode(binding, new PageTokens.Token(server.UidValidity, uidLimit, new ListPosition(last.Uid, last.SortDate)));
+        }
 
-            return new MessagePage(mailbox, server.UidValidity, items, next, stateToken, etag, false, source, true);
-        }, new ImapOperationOptions(Mailbox: mailbox.Path), cancellationToken);
+        if (etag is null)
+        {
+            // Without CONDSTORE the state cannot vouch for flags: the ETag covers the page's content, so it can only
+            // be compared once the page is read (no IMAP saved, but the body is).
+            var contentTag = ContentETag(stateToken, binding, query, items);
+            return known?.Invoke(contentTag) == true
+                ? new MessagePage(mailbox, server.UidValidity, [], null, stateToken, contentTag, true, source, false)
+                : new MessagePage(mailbox, server.UidValidity, items, next, stateToken, contentTag, false, source, false);
+        }
+
+        return new MessagePage(mailbox, server.UidValidity, items, next, stateToken, etag, false, source, true);
     }
 
     /// <summary>The page from the cache, refreshing it by delta first when the server moved on; null when the cache
     /// cannot answer it (cold, not filled far enough, or the store is down).</summary>
-    private async Task<(List<MessageSummary>, bool)?> FromCacheAsync(
-        ImapLease lease, AccountSession session, MailboxRef mailbox, MailboxCacheKey key, ServerState server,
+    private async Task<((List<MessageSummary>, bool)? Page, bool StartFill)> FromCacheAsync(
+        AccountSession session, MailboxRef mailbox, MailboxCacheKey key, ServerState server,
         MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
     {
         try
@@ -216,33 +227,36 @@ public sealed partial class MessageListService(
             var slice = await store.ReadAsync(key, query.Order, token?.After, uidLimit, chunk, ct);
             if (slice.State is null)
             {
-                filler.Start(session.Account, mailbox.Path, key);
-                return null;
+                return (null, true);
             }
 
             if (!server.Matches(slice.State))
             {
-                if (!await synchronizer.RefreshAsync(lease, mailbox.Path, key, slice.State, server, ct))
+                var cached = slice.State;
+                var refreshed = await pool.ExecuteAsync(
+                    session.Account,
+                    (lease, token) => synchronizer.RefreshAsync(lease, mailbox.Path, key, cached, server, token),
+                    new ImapOperationOptions(Mailbox: mailbox.Path),
+                    ct);
+                if (!refreshed)
                 {
-                    return null;
+                    return (null, false);
                 }
 
                 slice = await store.ReadAsync(key, query.Order, token?.After, uidLimit, chunk, ct);
                 if (slice.State is null)
                 {
-                    return null;
+                    return (null, false);
                 }
             }
 
             var state = slice.State;
-            if (!state.Complete && !filler.IsFilling(key))
-            {
-                filler.Start(session.Account, mailbox.Path, key); // resume an interrupted fill (no-op if another instance holds it)
-            }
 
+            // Resume an interrupted fill (a no-op if this or another instance is filling).
+            var startFill = !state.Complete && !filler.IsFilling(key);
             if (query.Order == ListOrder.Date && !state.Complete)
             {
-                return null;
+                return (null, startFill);
             }
 
             var items = new List<MessageSummary>(want);
@@ -252,7 +266,7 @@ public sealed partial class MessageListService(
                 {
                     if (!state.Complete && m.Uid < state.FillFloor)
                     {
-                        return null; // below what the fill has reached: the cache cannot tell what lies between
+                        return (null, startFill); // below what the fill has reached: the cache cannot tell what lies between
                     }
 
                     if (query.Filter.Matches(m, serverMatched: false))
@@ -274,7 +288,7 @@ public sealed partial class MessageListService(
                 {
                     if (!state.Complete)
                     {
-                        return null;
+                        return (null, startFill);
                     }
 
                     break;
@@ -285,7 +299,7 @@ public sealed partial class MessageListService(
                 slice = await store.ReadAsync(key, query.Order, new ListPosition(last.Uid, last.SortDate), uidLimit, chunk, ct);
                 if (slice.State is null)
                 {
-                    return null;
+                    return (null, false);
                 }
             }
 
@@ -298,17 +312,22 @@ public sealed partial class MessageListService(
             if (server.HighestModSeq == 0)
             {
                 // No CONDSTORE: the cache cannot see flag changes; re-read the flags of what is shown.
-                var refreshed = await synchronizer.RefreshFlagsAsync(lease, mailbox.Path, key, items, ct);
-                items = refreshed.Where(m => query.Filter.Matches(m, serverMatched: false)).ToList();
+                var shown = items;
+                var withFlags = await pool.ExecuteAsync(
+                    session.Account,
+                    (lease, token) => synchronizer.RefreshFlagsAsync(lease, mailbox.Path, key, shown, server.CheckedAt, token),
+                    new ImapOperationOptions(Mailbox: mailbox.Path),
+                    ct);
+                items = withFlags.Where(m => query.Filter.Matches(m, serverMatched: false)).ToList();
             }
 
-            return (items, more);
+            return ((items, more), startFill);
         }
         catch (StoreUnavailableException ex)
         {
             metrics.StoreFailures.Add(1);
             LogStoreDown(ex, mailbox.Id);
-            return null;
+            return (null, false);
         }
     }
 
@@ -318,11 +337,7 @@ public sealed partial class MessageListService(
         ImapLease lease, string path, ServerState server, MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
     {
         var client = lease.Client;
-        var folder = await ImapMailbox.OpenAsync(lease, path, ct);
-        if (folder.UidValidity != server.UidValidity)
-        {
-            throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed while listing: list from the first page again.");
-        }
+        var folder = await ImapMailbox.OpenAsync(lease, path, server.UidValidity, server.CheckedAt, ct);
 
         var want = count + 1;
         if (query.Order == ListOrder.Arrival && query.Filter.IsEmpty && token is null)

@@ -23,7 +23,11 @@ public static class SummaryFetch
 
     /// <summary>What to fetch on <paramref name="client"/>: MODSEQ with CONDSTORE, PREVIEW only where the server computes
     /// it (without PREVIEW MailKit would download body text, too slow for listings).</summary>
-    public static IFetchRequest RequestFor(ImapClient client)
+    public static IFetchRequest RequestFor(ImapClient client) => RequestFor(client, null);
+
+    /// <summary>The summary items of messages changed since <paramref name="changedSince"/> (CHANGEDSINCE, plus
+    /// VANISHED with QRESYNC enabled), or of all requested messages when it is null.</summary>
+    public static FetchRequest RequestFor(ImapClient client, ulong? changedSince)
     {
         var items = BaseItems;
         if (client.Capabilities.HasFlag(ImapCapabilities.CondStore))
@@ -36,7 +40,7 @@ public static class SummaryFetch
             items |= MessageSummaryItems.PreviewText;
         }
 
-        return new FetchRequest(items) { Headers = Fields };
+        return new FetchRequest(items) { Headers = Fields, ChangedSince = changedSince };
     }
 
     /// <summary>Maps one fetched message; null when the server left out something every summary needs.</summary>

@@ -44,11 +44,12 @@ public sealed class ListingRefreshTests
         Assert.True(page.Items.Single(i => i.GetProperty("uid").GetUInt32() == flaggedUid).GetProperty("flagged").GetBoolean());
         Assert.Equal(Seeded, await CountAsync(client, mailboxId));
 
-        // 2. Another client appends two messages: a CHANGEDSINCE pass (with CONDSTORE) and one UID FETCH of the new ones.
+        // 2. Another client appends two messages: with CONDSTORE one UID FETCH (CHANGEDSINCE brings the new ones whole),
+        //    without it the page's FLAGS and one UID FETCH of the new ones.
         var added = await ListingData.AppendDatedAsync(imap, Path, [DateTimeOffset.UtcNow, DateTimeOffset.UtcNow], seed: 7);
         counter.Reset();
         page = await Listing.PageAsync(client, mailboxId, "pageSize=50");
-        AssertDelta(counter, "append", uidFetch: 2, uidSearch: 0); // CHANGEDSINCE (or the page's FLAGS) + the new ones
+        AssertDelta(counter, "append", uidFetch: disabled == "CONDSTORE" ? 2 : 1, uidSearch: 0);
         Assert.Equal(added.OrderDescending(), Listing.Uids(page.Items).Take(2));
         Assert.Equal(Seeded + 2, await CountAsync(client, mailboxId));
 

@@ -82,7 +82,7 @@ public sealed partial class MailboxFiller(
         {
             await using var lease = await pool.AcquireAsync(account, path, ct);
             var client = lease.Client;
-            var folder = await ImapMailbox.OpenAsync(lease, path, ct);
+            var folder = await ImapMailbox.OpenAsync(lease, path, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
             if (folder.UidValidity != key.UidValidity)
             {
                 return;
@@ -101,7 +101,9 @@ public sealed partial class MailboxFiller(
             var uids = floor > 1 ? await folder.SearchAsync(SearchQuery.Uids(ImapMailbox.Range(1, floor - 1)), ct) : [];
             var batchSize = options.Value.FillBatchSize;
             var total = 0;
-            for (var end = uids.Count; end > 0; end -= batchSize)
+            var dropped = false;
+            Task? storing = null;
+            for (var end = uids.Count; end > 0 && !dropped; end -= batchSize)
             {
                 var start = Math.Max(0, end - batchSize);
                 var batch = new List<UniqueId>(end - start);
@@ -110,16 +112,37 @@ public sealed partial class MailboxFiller(
                     batch.Add(uids[i]);
                 }
 
-                var summaries = await ImapMailbox.FetchSummariesAsync(client, folder, batch, ct);
-                var newFloor = start == 0 ? 1u : batch[0].Id;
-                if (!await store.ApplyAsync(key, new CacheChange(summaries, [], null, newFloor), ct))
+                var fetched = await folder.FetchAsync(batch, SummaryFetch.RequestFor(client), ct);
+                if (storing is not null)
                 {
-                    return; // the generation was dropped meanwhile
+                    await storing;
                 }
 
-                total += summaries.Count;
-                metrics.FilledMessages.Add(summaries.Count);
-                await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct);
+                // Map, compress and store this batch while the next one is fetched (MailKit parses on this thread).
+                var newFloor = start == 0 ? 1u : batch[0].Id;
+                storing = Task.Run(async () =>
+                {
+                    var summaries = ImapMailbox.ToSummaries(fetched);
+                    if (!await store.ApplyAsync(key, new CacheChange(summaries, [], null, newFloor), ct))
+                    {
+                        dropped = true; // the generation was dropped meanwhile
+                        return;
+                    }
+
+                    total += summaries.Count;
+                    metrics.FilledMessages.Add(summaries.Count);
+                    await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct);
+                }, ct);
+            }
+
+            if (storing is not null)
+            {
+                await storing;
+            }
+
+            if (dropped)
+            {
+                return;
             }
 
             if (uids.Count == 0)

@@ -20,6 +20,9 @@ namespace Gateway.Core.Messages.Cache;
 /// </summary>
 public sealed partial class MailboxSynchronizer(IMessageCacheStore store, CacheMetrics metrics, ILogger<MailboxSynchronizer> logger)
 {
+    /// <summary>Up to this MODSEQ distance, a refresh fetches changed messages whole in the same command as new ones.</summary>
+    private const ulong SmallChange = 64;
+
     private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     /// <summary>Applies what changed between <paramref name="cached"/> and <paramref name="server"/>, using the leased
@@ -55,10 +58,14 @@ public sealed partial class MailboxSynchronizer(IMessageCacheStore store, CacheM
     private async Task ApplyDeltaAsync(ImapLease lease, string path, MailboxCacheKey key, CacheState c, ServerState s, CancellationToken ct)
     {
         var client = lease.Client;
-        var folder = await ImapMailbox.OpenAsync(lease, path, ct);
-        if (folder.UidValidity != key.UidValidity)
+        IMailFolder folder;
+        try
         {
-            return;
+            folder = await ImapMailbox.OpenAsync(lease, path, key.UidValidity, s.CheckedAt, ct);
+        }
+        catch (Errors.UidValidityChangedException)
+        {
+            return; // a new generation: the next listing starts it
         }
 
         var condstore = client.Capabilities.HasFlag(ImapCapabilities.CondStore) && s.HighestModSeq > 0 && c.HighestModSeq > 0;
@@ -67,7 +74,30 @@ public sealed partial class MailboxSynchronizer(IMessageCacheStore store, CacheM
         var removals = new List<uint>();
         var missing = new List<UniqueId>();
 
-        if (condstore && c.UidNext > 1 && s.HighestModSeq > c.HighestModSeq)
+        var fresh = new List<MessageSummary>();
+        if (condstore && s.HighestModSeq - c.HighestModSeq <= SmallChange)
+        {
+            // A small change (the MODSEQ distance bounds how many messages changed): one command fetches the changed
+            // and the new messages whole, and reports expunges.
+            var vanished = new List<uint>();
+            void OnVanished(object? sender, MessagesVanishedEventArgs e) => vanished.AddRange(e.UniqueIds.Select(u => u.Id));
+            folder.MessagesVanished += OnVanished;
+            try
+            {
+                var changed = await folder.FetchAsync(ImapMailbox.From(1), SummaryFetch.RequestFor(client, c.HighestModSeq), ct);
+                foreach (var summary in ImapMailbox.ToSummaries(changed))
+                {
+                    (summary.Uid < c.UidNext ? upserts : fresh).Add(summary);
+                }
+            }
+            finally
+            {
+                folder.MessagesVanished -= OnVanished;
+            }
+
+            removals.AddRange(vanished.Where(u => u < c.UidNext));
+        }
+        else if (condstore && c.UidNext > 1 && s.HighestModSeq > c.HighestModSeq)
         {
             var vanished = new List<uint>();
             void OnVanished(object? sender, MessagesVanishedEventArgs e) => vanished.AddRange(e.UniqueIds.Select(u => u.Id));
@@ -110,8 +140,7 @@ public sealed partial class MailboxSynchronizer(IMessageCacheStore store, CacheM
             removals.AddRange(vanished.Where(u => u < c.UidNext));
         }
 
-        var fresh = new List<MessageSummary>();
-        if (s.UidNext > c.UidNext)
+        if (s.UidNext > c.UidNext && !(condstore && s.HighestModSeq - c.HighestModSeq <= SmallChange))
         {
             // "n:*" also matches the highest existing UID when it is below n: keep only really new ones.
             fresh = (await ImapMailbox.FetchSummariesAsync(client, folder, ImapMailbox.From(c.UidNext), ct)).Where(m => m.Uid >= c.UidNext).ToList();
@@ -138,14 +167,14 @@ public sealed partial class MailboxSynchronizer(IMessageCacheStore store, CacheM
 
     /// <summary>Without CONDSTORE the cache cannot know of flag changes: re-read the flags of the messages about to be
     /// shown (one <c>UID FETCH (FLAGS)</c>) and patch them, in the answer and in the cache.</summary>
-    public async Task<IReadOnlyList<MessageSummary>> RefreshFlagsAsync(ImapLease lease, string path, MailboxCacheKey key, IReadOnlyList<MessageSummary> items, CancellationToken ct)
+    public async Task<IReadOnlyList<MessageSummary>> RefreshFlagsAsync(ImapLease lease, string path, MailboxCacheKey key, IReadOnlyList<MessageSummary> items, long syncedSince, CancellationToken ct)
     {
         if (items.Count == 0)
         {
             return items;
         }
 
-        var folder = await ImapMailbox.OpenAsync(lease, path, ct);
+        var folder = await ImapMailbox.OpenAsync(lease, path, key.UidValidity, syncedSince, ct);
         var fetched = await folder.FetchAsync(items.Select(i => new UniqueId(i.Uid)).ToList(), MessageSummaryItems.UniqueId | MessageSummaryItems.Flags, ct);
         var flags = fetched.Where(f => f.Flags is not null).ToDictionary(f => f.UniqueId.Id);
         var result = new List<MessageSummary>(items.Count);

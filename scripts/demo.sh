@@ -26,4 +26,6 @@ MSG
 
 export ASPNETCORE_URLS="http://127.0.0.1:$port"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
-exec dotnet Gateway.Api/bin/Release/net10.0/Gateway.Api.dll
+# Run from the output folder so the content root holds appsettings.json (log levels and defaults).
+cd Gateway.Api/bin/Release/net10.0
+exec dotnet Gateway.Api.dll

@@ -83,7 +83,12 @@ public static class SummaryFetch
             }
 
             var raw = header.RawValue;
-            if (InternetAddressList.TryParse(ParserOptions.Default, raw, 0, raw.Length, out var list))
+            if (SimpleAddress.TryParse(raw, out var simple))
+            {
+                result ??= [];
+                result.Add(simple);
+            }
+            else if (InternetAddressList.TryParse(ParserOptions.Default, raw, 0, raw.Length, out var list))
             {
                 result ??= [];
                 result.AddRange(Addresses(list));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Gateway.Core.Imap;
 using Gateway.Core.Storage;
@@ -102,6 +103,8 @@ public sealed partial class MailboxFiller(
             var batchSize = options.Value.FillBatchSize;
             var total = 0;
             var dropped = false;
+            var fillStarted = Stopwatch.GetTimestamp();
+            TimeSpan fetching = TimeSpan.Zero, waiting = TimeSpan.Zero;
             Task? storing = null;
             for (var end = uids.Count; end > 0 && !dropped; end -= batchSize)
             {
@@ -112,10 +115,14 @@ public sealed partial class MailboxFiller(
                     batch.Add(uids[i]);
                 }
 
+                var fetchStarted = Stopwatch.GetTimestamp();
                 var fetched = await folder.FetchAsync(batch, SummaryFetch.RequestFor(client), ct);
+                fetching += Stopwatch.GetElapsedTime(fetchStarted);
                 if (storing is not null)
                 {
+                    var waitStarted = Stopwatch.GetTimestamp();
                     await storing;
+                    waiting += Stopwatch.GetElapsedTime(waitStarted);
                 }
 
                 // Map, compress and store this batch while the next one is fetched (MailKit parses on this thread).
@@ -150,7 +157,7 @@ public sealed partial class MailboxFiller(
                 await store.ApplyAsync(key, new CacheChange([], [], null, 1), ct);
             }
 
-            LogFilled(key.MailboxId, total);
+            LogFilled(key.MailboxId, total, Stopwatch.GetElapsedTime(fillStarted).TotalSeconds, fetching.TotalSeconds, waiting.TotalSeconds);
         }
         catch (StoreUnavailableException)
         {
@@ -189,8 +196,8 @@ public sealed partial class MailboxFiller(
 
     public void Dispose() => _stopping.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages")]
-    private partial void LogFilled(string mailboxId, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages in {Seconds:0.00} s (waiting for IMAP {FetchSeconds:0.00} s, for the store {StoreSeconds:0.00} s)")]
+    private partial void LogFilled(string mailboxId, int count, double seconds, double fetchSeconds, double storeSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Filling the header cache of mailbox {MailboxId} failed; the next listing retries")]
     private partial void LogFillFailed(Exception exception, string mailboxId);

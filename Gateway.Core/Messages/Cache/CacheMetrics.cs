@@ -10,10 +10,6 @@ public sealed class CacheMetrics : IDisposable
 
     private readonly bool _ownsMeter;
     private readonly Meter _meter;
-    private long _hits;
-    private long _misses;
-    private long _refreshes;
-    private long _fills;
 
     public CacheMetrics(IMeterFactory? meterFactory = null)
     {
@@ -42,33 +38,13 @@ public sealed class CacheMetrics : IDisposable
 
     public Counter<long> StoreFailures { get; }
 
-    /// <summary>Process-wide totals, for tests and diagnostics.</summary>
-    public (long Hits, long Misses, long Refreshes, long Fills) Totals =>
-        (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _refreshes), Interlocked.Read(ref _fills));
+    public void Hit() => Hits.Add(1);
 
-    public void Hit()
-    {
-        Interlocked.Increment(ref _hits);
-        Hits.Add(1);
-    }
+    public void Miss() => Misses.Add(1);
 
-    public void Miss()
-    {
-        Interlocked.Increment(ref _misses);
-        Misses.Add(1);
-    }
+    public void Refreshed() => Refreshes.Add(1);
 
-    public void Refreshed()
-    {
-        Interlocked.Increment(ref _refreshes);
-        Refreshes.Add(1);
-    }
-
-    public void FillStarted()
-    {
-        Interlocked.Increment(ref _fills);
-        Fills.Add(1);
-    }
+    public void FillStarted() => Fills.Add(1);
 
     public void Dispose()
     {

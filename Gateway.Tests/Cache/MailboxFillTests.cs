@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Core.Imap;
 using Gateway.Core.Messages.Cache;
+using Gateway.Tests.Imap;
 using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Listings;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Cache;
@@ -63,5 +65,41 @@ public sealed class MailboxFillTests
         Assert.Equal(before.Commands("UID FETCH"), after.Commands("UID FETCH"));
         Assert.Equal(before.Commands("FETCH"), after.Commands("FETCH"));
         Assert.Equal(before.Commands("STATUS") + 1, after.Commands("STATUS"));
+    }
+
+    [Fact]
+    public async Task A_fill_whose_pooled_connection_the_server_dropped_completes_on_a_fresh_one()
+    {
+        var user = MailEnvironment.NewUser("filldead");
+        await using (var imap = await TestImap.ConnectAsync(user))
+        {
+            await imap.AppendGeneratedAsync("Other", 300, seed: 2);
+        }
+
+        await using var app = new GatewayApplication(s => s["Cache:FillBatchSize"] = "50");
+        var (client, _, _) = await app.LoginAsync(user);
+        var mailboxId = await Listing.MailboxIdAsync(client, "Other");
+        var mailbox = await client.GetFromJsonAsync<JsonElement>($"/api/v1/accounts/me/mailboxes/{mailboxId}");
+        var key = new MailboxCacheKey(mailboxId, (uint)mailbox.GetProperty("uidValidity").GetInt64());
+
+        // An idle pooled connection with the mailbox selected (the one a fill prefers), then the server drops it: the
+        // pool learns of it only by using it. (Dovecot does this to every session that had a deleted mailbox selected.)
+        var pool = app.Services.GetRequiredService<IImapSessionPool>();
+        var account = ImapTestServer.Account(user);
+        await using (var lease = await pool.AcquireAsync(account, "Other", CancellationToken.None))
+        {
+            await lease.OpenMailboxAsync("Other", MailKit.FolderAccess.ReadOnly, CancellationToken.None);
+        }
+
+        await ImapTestServer.KickAsync(user);
+
+        var filler = app.Services.GetRequiredService<MailboxFiller>();
+        filler.Start(account, "Other", key);
+        await filler.WaitAsync(key);
+
+        mailbox = await client.GetFromJsonAsync<JsonElement>($"/api/v1/accounts/me/mailboxes/{mailboxId}");
+        Assert.Equal("complete", mailbox.GetProperty("cache").GetProperty("status").GetString());
+        Assert.Equal(300, mailbox.GetProperty("cache").GetProperty("cachedMessages").GetInt64());
+        Assert.Equal(1, pool.GetStats(account.Key).ConnectionsDiscarded);
     }
 }

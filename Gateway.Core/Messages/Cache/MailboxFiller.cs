@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Collections.Concurrent;
+using Gateway.Core.Errors;
 using Gateway.Core.Imap;
 using Gateway.Core.Storage;
 using MailKit;
@@ -24,6 +25,7 @@ public sealed partial class MailboxFiller(
     ILogger<MailboxFiller> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
+    private const int MaxOpenAttempts = 16; // each dead pooled connection is discarded, so a fresh one comes soon
     private readonly string _owner = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<MailboxCacheKey, Task> _running = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -81,13 +83,9 @@ public sealed partial class MailboxFiller(
 
         try
         {
-            await using var lease = await pool.AcquireAsync(account, path, ct);
+            var (lease, folder) = await OpenAsync(account, path, key, ct);
+            await using var _ = lease;
             var client = lease.Client;
-            var folder = await ImapMailbox.OpenAsync(lease, path, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
-            if (folder.UidValidity != key.UidValidity)
-            {
-                return;
-            }
 
             var uidNext = folder.UidNext?.Id ?? 1;
             await store.CreateAsync(key, new CacheState(key.UidValidity, uidNext, folder.HighestModSeq, folder.Count, uidNext, 0), ct);
@@ -159,6 +157,10 @@ public sealed partial class MailboxFiller(
 
             LogFilled(key.MailboxId, total, Stopwatch.GetElapsedTime(fillStarted).TotalSeconds, fetching.TotalSeconds, waiting.TotalSeconds);
         }
+        catch (UidValidityChangedException)
+        {
+            // The mailbox was recreated since the listing that started this fill: that generation's listing fills it.
+        }
         catch (StoreUnavailableException)
         {
             // Redis went away: the next listing starts over from where the cache got.
@@ -172,6 +174,40 @@ public sealed partial class MailboxFiller(
             catch (StoreUnavailableException)
             {
                 // The lease expires on its own.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Leases a connection and examines the mailbox at the generation being filled. A pooled connection can be dead
+    /// without the pool knowing (the server closes the sessions that had a mailbox selected when it is deleted, for
+    /// one): then the connection is discarded and the next one tried, until a freshly opened connection answers or
+    /// fails.
+    /// </summary>
+    /// <exception cref="UidValidityChangedException">The mailbox is at another generation now.</exception>
+    private async Task<(ImapLease Lease, IMailFolder Folder)> OpenAsync(ImapAccount account, string path, MailboxCacheKey key, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var lease = await pool.AcquireAsync(account, path, ct);
+            try
+            {
+                var folder = await ImapMailbox.OpenAsync(lease, path, key.UidValidity, Stopwatch.GetTimestamp(), ct);
+                return (lease, folder);
+            }
+            catch (Exception ex)
+            {
+                var dead = ImapErrors.IsConnectionFailure(ex);
+                if (dead)
+                {
+                    lease.Discard();
+                }
+
+                await lease.DisposeAsync();
+                if (!dead || lease.IsFresh || attempt == MaxOpenAttempts)
+                {
+                    throw;
+                }
             }
         }
     }

@@ -89,6 +89,7 @@ public sealed class ImapLease : IAsyncDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await folder.OpenAsync(access, cancellationToken);
         _connection.SelectedFolder = folder;
+        _connection.MarkVerified();
         _connection.SyncedAt = started;
         return folder;
     }
@@ -100,6 +101,15 @@ public sealed class ImapLease : IAsyncDisposable
 
     /// <summary>Records that a SELECT/EXAMINE or NOOP that started at <paramref name="startedAt"/> completed.</summary>
     public void MarkSynced(long startedAt) => _connection.SyncedAt = Math.Max(_connection.SyncedAt, startedAt);
+
+    /// <summary>True when the server has reported no change of the selected mailbox since it was selected or
+    /// <see cref="MarkSelectionVerified"/> was last called: after a NOOP that reported nothing, the selected folder's
+    /// UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and count are still the server's, so no STATUS is needed.</summary>
+    public bool SelectionQuiet => _connection.SelectionQuiet;
+
+    /// <summary>Records that the selected folder's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and count were just read from
+    /// the server (a STATUS of the selected mailbox).</summary>
+    public void MarkSelectionVerified() => _connection.MarkVerified();
 
     /// <summary>Forgets the selected mailbox, so the next <see cref="OpenMailboxAsync"/> selects it again.</summary>
     public void ForgetSelection() => _connection.SelectedFolder = null;

@@ -30,8 +30,83 @@ internal sealed class PooledImapConnection
     /// <summary>Set by eviction while leased: close instead of pooling on return.</summary>
     public bool CloseOnReturn { get; set; }
 
+    private IMailFolder? _selectedFolder;
+    private long _reports;
+    private long _verifiedAt = -1;
+
     /// <summary>The folder this connection last selected through a lease; verify with <see cref="IMailFolder.IsOpen"/>.</summary>
-    public IMailFolder? SelectedFolder { get; set; }
+    public IMailFolder? SelectedFolder
+    {
+        get => _selectedFolder;
+        set
+        {
+            if (ReferenceEquals(value, _selectedFolder))
+            {
+                return;
+            }
+
+            if (_selectedFolder is { } old)
+            {
+                Watch(old, false);
+            }
+
+            _selectedFolder = value;
+            _verifiedAt = -1;
+            if (value is not null)
+            {
+                Watch(value, true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when the server has reported nothing about the selected mailbox since <see cref="MarkVerified"/>: no
+    /// EXISTS, EXPUNGE, VANISHED, FETCH, or change of UIDNEXT, UIDVALIDITY or HIGHESTMODSEQ. After a NOOP (which makes
+    /// the server report every change another session made), the folder's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and
+    /// count are then still the server's.
+    /// </summary>
+    public bool SelectionQuiet => _selectedFolder is { IsOpen: true } && _verifiedAt == _reports;
+
+    /// <summary>Records that the selected folder's values were just read from the server (SELECT/EXAMINE or STATUS).</summary>
+    public void MarkVerified() => _verifiedAt = _reports;
+
+    private void Watch(IMailFolder folder, bool on)
+    {
+        if (on)
+        {
+            folder.CountChanged += OnReport;
+            folder.RecentChanged += OnReport;
+            folder.UidNextChanged += OnReport;
+            folder.UidValidityChanged += OnReport;
+            folder.HighestModSeqChanged += OnReport;
+            folder.MessageExpunged += OnReport;
+            folder.MessagesVanished += OnReport;
+            folder.MessageFlagsChanged += OnReport;
+            folder.MessageLabelsChanged += OnReport;
+            folder.ModSeqChanged += OnReport;
+            folder.AnnotationsChanged += OnReport;
+            folder.MessageSummaryFetched += OnReport;
+            folder.Closed += OnReport;
+        }
+        else
+        {
+            folder.CountChanged -= OnReport;
+            folder.RecentChanged -= OnReport;
+            folder.UidNextChanged -= OnReport;
+            folder.UidValidityChanged -= OnReport;
+            folder.HighestModSeqChanged -= OnReport;
+            folder.MessageExpunged -= OnReport;
+            folder.MessagesVanished -= OnReport;
+            folder.MessageFlagsChanged -= OnReport;
+            folder.MessageLabelsChanged -= OnReport;
+            folder.ModSeqChanged -= OnReport;
+            folder.AnnotationsChanged -= OnReport;
+            folder.MessageSummaryFetched -= OnReport;
+            folder.Closed -= OnReport;
+        }
+    }
+
+    private void OnReport(object? sender, EventArgs e) => _reports++;
 
     /// <summary>When (<see cref="System.Diagnostics.Stopwatch"/> ticks) the session last caught up with the selected
     /// mailbox (SELECT/EXAMINE or NOOP started then); 0 when unknown.</summary>

@@ -424,8 +424,10 @@ internal sealed class CommandCounter(GatewayApplication app, string user)
 
     /// <summary>True when nothing but the freshness check was sent: STATUS, and the NOOP that precedes it on a
     /// connection that has the mailbox selected.</summary>
+    /// <summary>Only freshness checks on a connection with the mailbox selected: NOOP, and STATUS after a NOOP that
+    /// reported a change (or on a connection whose values were not yet read).</summary>
     public static bool OnlyFreshnessChecks(Dictionary<string, long> commands) =>
-        commands.Keys.All(k => k is "STATUS" or "NOOP") && commands.GetValueOrDefault("NOOP") <= commands.GetValueOrDefault("STATUS");
+        commands.Keys.All(k => k is "STATUS" or "NOOP") && commands.GetValueOrDefault("STATUS") <= commands.GetValueOrDefault("NOOP");
 
     public static string Describe(Dictionary<string, long> commands) =>
         commands.Count == 0 ? "(none)" : string.Join(", ", commands.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"));

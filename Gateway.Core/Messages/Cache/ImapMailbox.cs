@@ -47,8 +47,8 @@ internal static class ImapMailbox
 
     /// <summary>
     /// The mailbox's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ (with CONDSTORE) and message count, as cheaply as the server
-    /// allows: on a connection that has the mailbox selected, NOOP (so the session sees other clients' changes) then
-    /// STATUS; otherwise EXAMINE, whose answer carries all four and leaves the mailbox selected for the next request.
+    /// allows: on a connection that has the mailbox selected, NOOP (so the session sees other clients' changes), then
+    /// STATUS only if the server reported any change since these values were last read; otherwise EXAMINE, whose answer carries all four and leaves the mailbox selected for the next request.
     /// </summary>
     /// <remarks>A STATUS of a mailbox the session has not selected looks cheap but is not on every server: Dovecot on
     /// Maildir re-reads the whole UID list for it (about 100 ms on a 100,000-message mailbox, measured by the
@@ -76,7 +76,14 @@ internal static class ImapMailbox
             // report changes (Dovecot answers with the stale view): NOOP first, so other clients' changes show.
             await client.NoOpAsync(ct);
             lease.MarkSynced(started);
+            if (lease.SelectionQuiet)
+            {
+                // The NOOP reported nothing, nor did any command since the values were read: they are still true.
+                return new ServerState(folder.UidValidity, folder.UidNext?.Id ?? 0, folder.HighestModSeq, folder.Count, started);
+            }
+
             await folder.StatusAsync(items, ct);
+            lease.MarkSelectionVerified();
         }
         catch (ImapCommandException ex) when (ex.Response == ImapCommandResponse.No)
         {

@@ -55,6 +55,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<MailboxFiller>();
         services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());
         services.AddSingleton<MessageListService>();
+        services.AddSingleton<Changes.MailboxChangesService>();
         services.AddSingleton<MessageReader>();
         return services;
     }

@@ -21,6 +21,7 @@ public static class ProblemTypes
     public static readonly ProblemType Conflict = new("conflict", StatusCodes.Status409Conflict, "The request conflicts with the mailbox's state.");
     public static readonly ProblemType TargetMailboxNotFound = new("target-mailbox-not-found", StatusCodes.Status409Conflict, "The target mailbox does not exist.");
     public static readonly ProblemType UidValidityChanged = new("uidvalidity-changed", StatusCodes.Status410Gone, "The mailbox was recreated; this id or token is no longer valid.");
+    public static readonly ProblemType CannotCalculateChanges = new("cannot-calculate-changes", StatusCodes.Status410Gone, "The changes since this state cannot be calculated; list again from the first page.");
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", StatusCodes.Status413PayloadTooLarge, "The request body is too large.");
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", StatusCodes.Status415UnsupportedMediaType, "The request body has an unsupported content type.");
     public static readonly ProblemType RateLimited = new("rate-limited", StatusCodes.Status429TooManyRequests, "Too many requests.");
@@ -41,6 +42,7 @@ public static class ProblemTypes
         ConflictException => Conflict,
         TargetMailboxNotFoundException => TargetMailboxNotFound,
         UidValidityChangedException => UidValidityChanged,
+        CannotCalculateChangesException => CannotCalculateChanges,
         PayloadTooLargeException => PayloadTooLarge,
         RateLimitedException => RateLimited,
         UpstreamUnavailableException => UpstreamUnavailable,

@@ -114,3 +114,10 @@ public sealed class UpstreamProtocolException(string message, Exception? inner =
 {
     public override string Code => "UPSTREAM_PROTOCOL_ERROR";
 }
+
+/// <summary>A change request's state can no longer be answered (JMAP's <c>cannotCalculateChanges</c>): the client must
+/// list again from the first page.</summary>
+public sealed class CannotCalculateChangesException(string message) : GatewayException(message)
+{
+    public override string Code => "CANNOT_CALCULATE_CHANGES";
+}

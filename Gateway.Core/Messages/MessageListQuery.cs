@@ -221,6 +221,12 @@ public static class MailboxStates
 {
     private const byte Version = 1;
 
+    /// <summary>A decoded state.</summary>
+    public readonly record struct State(uint UidValidity, uint UidNext, ulong HighestModSeq, long Exists)
+    {
+        public string Token => Encode(UidValidity, UidNext, HighestModSeq, Exists);
+    }
+
     public static string Encode(uint uidValidity, uint uidNext, ulong highestModSeq, long exists)
     {
         Span<byte> raw = stackalloc byte[1 + 4 + 4 + 8 + 4];

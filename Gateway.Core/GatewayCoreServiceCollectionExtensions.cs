@@ -56,6 +56,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());
         services.AddSingleton<MessageListService>();
         services.AddSingleton<Changes.MailboxChangesService>();
+        services.AddSingleton<Changes.MailboxListChangesService>();
         services.AddSingleton<MessageReader>();
         return services;
     }

@@ -43,7 +43,35 @@ public sealed record MailboxResponse(
 public sealed record MailboxCacheResponse(CacheFillStatus Status, long CachedMessages);
 
 /// <summary>All mailboxes of the account.</summary>
-public sealed record MailboxListResponse(IReadOnlyList<MailboxResponse> Items);
+/// <param name="Items">The mailboxes, INBOX first, then by path.</param>
+/// <param name="State">The state of this list: pass it to <c>GET .../mailboxes/changes?since=</c> later to learn what
+/// changed (kept 30 days after last use).</param>
+public sealed record MailboxListResponse(IReadOnlyList<MailboxResponse> Items, string State);
+
+/// <summary>What changed in the mailbox list since a state (the shape of JMAP <c>Mailbox/changes</c>).</summary>
+/// <param name="OldState">The <c>since</c> asked about.</param>
+/// <param name="NewState">The current state: pass it as <c>since</c> next time.</param>
+/// <param name="HasMoreChanges">Always false: the whole difference is in one answer.</param>
+/// <param name="Created">Ids of new mailboxes (a renamed mailbox has a new id: its new name is here).</param>
+/// <param name="Updated">Ids of mailboxes whose counts, subscription, role or attributes changed.</param>
+/// <param name="Destroyed">Ids of mailboxes that are gone (a renamed mailbox's old id is here).</param>
+/// <param name="UpdatedProperties">When only counts changed (<c>total</c>, <c>unread</c>), their names; null
+/// otherwise.</param>
+/// <param name="Renamed">Pairs of destroyed and created ids that are the same mailbox under a new name or parent.</param>
+public sealed record MailboxListChangesResponse(
+    string OldState,
+    string NewState,
+    bool HasMoreChanges,
+    IReadOnlyList<string> Created,
+    IReadOnlyList<string> Updated,
+    IReadOnlyList<string> Destroyed,
+    IReadOnlyList<string>? UpdatedProperties,
+    IReadOnlyList<MailboxRenameResponse> Renamed);
+
+/// <summary>A renamed mailbox: its id before and after.</summary>
+/// <param name="From">The old id.</param>
+/// <param name="To">The new id.</param>
+public sealed record MailboxRenameResponse(string From, string To);
 
 /// <summary>Create a mailbox.</summary>
 /// <param name="Name">The new mailbox's name (one segment: it must not contain the server's delimiter).</param>

@@ -1,5 +1,6 @@
 using Gateway.Api.Auth;
 using Gateway.Api.Problems;
+using Gateway.Core.Changes;
 using Gateway.Core.Errors;
 using Gateway.Core.Mailboxes;
 using Gateway.Core.Messages;
@@ -21,7 +22,7 @@ namespace Gateway.Api.Mailboxes;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status502BadGateway, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout, ProblemTypes.ContentType)]
-public sealed class MailboxesController(MailboxService mailboxes, MessageListService listings) : ControllerBase
+public sealed class MailboxesController(MailboxService mailboxes, MessageListService listings, MailboxListChangesService listChanges) : ControllerBase
 {
     /// <summary>Lists every mailbox with its role, counts and subscription.</summary>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
@@ -34,7 +35,38 @@ public sealed class MailboxesController(MailboxService mailboxes, MessageListSer
         var session = HttpContext.GetAccountSession(accountId);
         var list = await mailboxes.ListAsync(session, cancellationToken);
         var progress = await listings.GetCacheProgressAsync(list, cancellationToken);
-        return new MailboxListResponse(list.Select((m, i) => MailboxResponse.From(m, progress[i])).ToList());
+        var state = await listChanges.RecordAsync(session, list, cancellationToken);
+        return new MailboxListResponse(list.Select((m, i) => MailboxResponse.From(m, progress[i])).ToList(), state);
+    }
+
+    /// <summary>Lists the mailboxes created, updated (counts, subscription...) and destroyed since a state.</summary>
+    /// <remarks>
+    /// <c>since</c> is the <c>state</c> of the mailbox list or the <c>newState</c> of a previous answer. A mailbox id
+    /// follows the mailbox's name, so a rename shows as one id destroyed and one created, paired in <c>renamed</c>.
+    /// A state is kept 30 days after it was last used; an unknown or expired one answers 410
+    /// <c>cannot-calculate-changes</c>: list the mailboxes again.
+    /// </remarks>
+    /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
+    /// <param name="since">A mailbox list state.</param>
+    /// <param name="cancellationToken">Aborted with the request.</param>
+    /// <response code="200">The changes.</response>
+    /// <response code="410">The state is unknown or expired (<c>cannot-calculate-changes</c>).</response>
+    [HttpGet("changes", Name = "getMailboxListChanges")]
+    [ProducesResponseType<MailboxListChangesResponse>(StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status410Gone, ProblemTypes.ContentType)]
+    public async Task<MailboxListChangesResponse> Changes(string accountId, [FromQuery] string? since, CancellationToken cancellationToken)
+    {
+        var session = HttpContext.GetAccountSession(accountId);
+        if (string.IsNullOrEmpty(since))
+        {
+            throw RequestValidationException.For("since", "since is required: the 'state' of the mailbox list or the 'newState' of a previous answer.");
+        }
+
+        var changes = await listChanges.GetChangesAsync(session, since, cancellationToken);
+        Response.Headers.CacheControl = "private, no-store";
+        return new MailboxListChangesResponse(
+            changes.OldState, changes.NewState, false, changes.Created, changes.Updated, changes.Destroyed, changes.UpdatedProperties,
+            changes.Renamed.Select(r => new MailboxRenameResponse(r.From, r.To)).ToList());
     }
 
     /// <summary>Creates a mailbox (subscribed).</summary>

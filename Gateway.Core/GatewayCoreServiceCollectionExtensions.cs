@@ -23,6 +23,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessageCacheOptions>().BindConfiguration(MessageCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Push.PushOptions>().BindConfiguration(Push.PushOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -58,6 +59,14 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<Changes.MailboxChangesService>();
         services.AddSingleton<Changes.MailboxListChangesService>();
         services.AddSingleton<MessageReader>();
+
+        // Push: the account event log (Redis stream + pub/sub, or in process), one watcher per account in the cluster.
+        services.AddSingleton<Push.IEventBus>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<Push.RedisEventBus>(sp)
+            : ActivatorUtilities.CreateInstance<Push.MemoryEventBus>(sp));
+        services.AddSingleton<Push.PushWatchers>();
+        services.AddHostedService(sp => sp.GetRequiredService<Push.PushWatchers>());
+        services.AddSingleton<Push.EventTickets>();
         return services;
     }
 }

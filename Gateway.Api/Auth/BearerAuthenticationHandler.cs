@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Api.Problems;
 using Gateway.Core.Accounts;
+using Gateway.Core.Push;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,8 @@ public sealed class BearerAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    SessionService sessions)
+    SessionService sessions,
+    EventTickets tickets)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -26,7 +28,7 @@ public sealed class BearerAuthenticationHandler(
         string? header = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(header))
         {
-            return AuthenticateResult.NoResult();
+            return await FromTicketAsync();
         }
 
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -41,6 +43,27 @@ public sealed class BearerAuthenticationHandler(
             return AuthenticateResult.Fail("The bearer token is unknown, expired or revoked.");
         }
 
+        return Success(session);
+    }
+
+    /// <summary>The event stream also accepts <c>?ticket=</c> (browsers' EventSource sends no headers): a single-use
+    /// ticket from <c>POST .../events/ticket</c>, never a bearer token in the URL.</summary>
+    private async Task<AuthenticateResult> FromTicketAsync()
+    {
+        if (!HttpMethods.IsGet(Request.Method) || !Request.Query.TryGetValue("ticket", out var values)
+            || Request.Path.Value is not { } path || !path.EndsWith("/events", StringComparison.Ordinal))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var session = await tickets.RedeemAsync(values.ToString(), Context.RequestAborted);
+        return session is null
+            ? AuthenticateResult.Fail("The ticket is unknown, expired or already used: get a new one from POST .../events/ticket.")
+            : Success(session);
+    }
+
+    private AuthenticateResult Success(AccountSession session)
+    {
         Context.Features.Set(session);
         var identity = new ClaimsIdentity(
             [new Claim(AccountIdClaim, session.AccountId), new Claim(ClaimTypes.Name, session.Account.Username)],

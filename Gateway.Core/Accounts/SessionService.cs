@@ -88,7 +88,14 @@ public sealed partial class SessionService(
             return null;
         }
 
-        var hash = HashToken(token);
+        return await ValidateHashAsync(HashToken(token), cancellationToken);
+    }
+
+    /// <summary>The live session whose token hashes to <paramref name="hash"/> (<see cref="AccountSession.TokenHash"/>);
+    /// null when it is unknown, expired or revoked. For credentials that stand for a session without carrying its
+    /// token, such as the single-use tickets of the event stream.</summary>
+    public async Task<AccountSession?> ValidateHashAsync(string hash, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
         _local.TryGetValue(hash, out var local);
         if (local is not null && local.Session.ExpiresAt <= now)

@@ -23,6 +23,14 @@ public interface IKeyValueStore
     /// and how long the counter still lives.</summary>
     Task<(long Value, TimeSpan TimeToLive)> IncrementAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken);
 
+    /// <summary>Takes the lease <paramref name="key"/> for <paramref name="owner"/> when nobody holds it, or renews it
+    /// when <paramref name="owner"/> already does; true when <paramref name="owner"/> holds it for
+    /// <paramref name="timeToLive"/> from now.</summary>
+    Task<bool> TryLeaseAsync(string key, string owner, TimeSpan timeToLive, CancellationToken cancellationToken);
+
+    /// <summary>Gives the lease <paramref name="key"/> up if <paramref name="owner"/> holds it.</summary>
+    Task ReleaseLeaseAsync(string key, string owner, CancellationToken cancellationToken);
+
     /// <summary>Reads a counter written by <see cref="IncrementAsync"/> (0 when absent) and its remaining time to live.</summary>
     Task<(long Value, TimeSpan TimeToLive)> GetCounterAsync(string key, CancellationToken cancellationToken);
 }

@@ -54,6 +54,29 @@ public sealed class MemoryKeyValueStore(TimeProvider timeProvider) : IKeyValueSt
         return Task.FromResult(TryGetLive(key, now, out var entry) ? (entry.Counter, entry.ExpiresAt - now) : (0L, TimeSpan.Zero));
     }
 
+    public Task<bool> TryLeaseAsync(string key, string owner, TimeSpan timeToLive, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var value = System.Text.Encoding.UTF8.GetBytes(owner);
+        var entry = _entries.AddOrUpdate(
+            key,
+            _ => new Entry(value, 0, now + timeToLive),
+            (_, old) => old.ExpiresAt <= now || (old.Value is { } held && held.AsSpan().SequenceEqual(value))
+                ? new Entry(value, 0, now + timeToLive)
+                : old);
+        return Task.FromResult(entry.Value is { } v && v.AsSpan().SequenceEqual(value));
+    }
+
+    public Task ReleaseLeaseAsync(string key, string owner, CancellationToken cancellationToken)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.Value is { } held && held.AsSpan().SequenceEqual(System.Text.Encoding.UTF8.GetBytes(owner)))
+        {
+            _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+        }
+
+        return Task.CompletedTask;
+    }
+
     private bool TryGetLive(string key, DateTimeOffset now, out Entry entry)
     {
         if (_entries.TryGetValue(key, out entry!))

@@ -46,6 +46,18 @@ public sealed class RedisKeyValueStore(RedisConnection redis) : IKeyValueStore
             return ((long)value, ttl ?? TimeSpan.Zero);
         }, cancellationToken);
 
+    public Task<bool> TryLeaseAsync(string key, string owner, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+        RunAsync(async db => (bool)await db.ScriptEvaluateAsync(
+            "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0",
+            [Key(key)],
+            [owner, (long)timeToLive.TotalMilliseconds]), cancellationToken);
+
+    public Task ReleaseLeaseAsync(string key, string owner, CancellationToken cancellationToken) =>
+        RunAsync(db => db.ScriptEvaluateAsync(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+            [Key(key)],
+            [owner]), cancellationToken);
+
     private RedisKey Key(string key) => redis.Prefix + key;
 
     private Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken) =>

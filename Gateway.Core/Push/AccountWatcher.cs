@@ -1,0 +1,307 @@
+using Gateway.Core.Imap;
+using Gateway.Core.Mailboxes;
+using Gateway.Core.Messages;
+using Gateway.Core.Messages.Cache;
+using MailKit;
+using MailKit.Net.Imap;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Core.Push;
+
+/// <summary>
+/// Watches one account's mailboxes on a connection of its own (IDLE occupies it, PITFALLS 9) and publishes each
+/// change as a <see cref="PushEvent"/>: the new state of every mailbox that changed.
+/// </summary>
+/// <remarks>
+/// <para>With NOTIFY (RFC 5465) the server reports changes in every personal mailbox while the watcher IDLEs; without
+/// it the watcher IDLEs on INBOX and leaves IDLE every <see cref="PushOptions.PollInterval"/>. Either way, when IDLE
+/// ends the watcher reads every mailbox's state with one LIST-STATUS and publishes the differences, so what it
+/// publishes is always the server's answer, never a guess from partial notifications.</para>
+/// <para>Before publishing, it brings the header cache of each changed mailbox up to date (the listings' delta logic),
+/// so a client that lists on the event finds the cache current. IDLE is re-issued within
+/// <see cref="PushOptions.IdleRestart"/>; a lost connection is re-opened with exponential backoff.</para>
+/// </remarks>
+internal sealed partial class AccountWatcher(
+    ImapAccount account,
+    string accountId,
+    IImapClientFactory factory,
+    IImapSessionPool pool,
+    IEventBus bus,
+    IMessageCacheStore cache,
+    MailboxSynchronizer synchronizer,
+    PushOptions options,
+    ILogger logger)
+{
+    private const StatusItems Items = StatusItems.UidValidity | StatusItems.UidNext | StatusItems.Count | StatusItems.HighestModSeq;
+
+    private Dictionary<string, (string Path, MailboxStates.State State)>? _known;
+
+    /// <summary>True once the first LIST-STATUS is done and changes are being watched (tests wait for it).</summary>
+    public bool Watching { get; private set; }
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await WatchAsync(stop);
+                delay = TimeSpan.FromSeconds(1);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Watching = false;
+                LogWatcherFailed(ex, accountId, delay.TotalSeconds);
+                try
+                {
+                    await Task.Delay(delay, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxReconnectDelay.Ticks));
+            }
+        }
+    }
+
+    private async Task WatchAsync(CancellationToken stop)
+    {
+        using var client = await factory.ConnectAsync(account, null, stop);
+        try
+        {
+            var notify = client.Capabilities.HasFlag(ImapCapabilities.Notify);
+            using var signal = new SignalSource();
+            var folders = await ReadStatesAsync(client, signal, publish: _known is not null, stop);
+            if (notify)
+            {
+                await client.NotifyAsync(
+                    status: false,
+                    [
+                        new ImapEventGroup(ImapMailboxFilter.Selected, [new ImapEvent.MessageNew(MessageSummaryItems.UniqueId), ImapEvent.MessageExpunge, ImapEvent.FlagChange]),
+                        new ImapEventGroup(ImapMailboxFilter.Personal, [new ImapEvent.MessageNew(MessageSummaryItems.None), ImapEvent.MessageExpunge, ImapEvent.FlagChange, ImapEvent.MailboxName]),
+                    ],
+                    stop);
+            }
+
+            // MailKit IDLEs only with a mailbox selected. With NOTIFY, INBOX's changes come as EXISTS, EXPUNGE and FETCH
+            // like any selected mailbox's; the others' as STATUS. Without it, only INBOX's come, and polling does the rest.
+            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, stop);
+
+            client.FolderCreated += signal.OnEvent;
+            Watching = true;
+            LogWatching(accountId, notify ? "NOTIFY" : "IDLE on INBOX and polling");
+            while (!stop.IsCancellationRequested)
+            {
+                // IDLE until the server reports something (or, without NOTIFY, until the next poll), at most IdleRestart.
+                var wait = notify ? options.IdleRestart : options.PollInterval;
+                using (var done = CancellationTokenSource.CreateLinkedTokenSource(stop, signal.Arm()))
+                {
+                    done.CancelAfter(wait);
+                    if (!signal.Pending)
+                    {
+                        await client.IdleAsync(done.Token, stop);
+                    }
+                }
+
+                signal.Disarm();
+
+                // STATUS of the selected mailbox answers from the session's view: NOOP brings INBOX's view up to date.
+                await client.NoOpAsync(stop);
+                folders = await ReadStatesAsync(client, signal, publish: true, stop);
+            }
+
+            client.FolderCreated -= signal.OnEvent;
+            _ = folders;
+        }
+        finally
+        {
+            Watching = false;
+            if (client.IsConnected)
+            {
+                try
+                {
+                    using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await client.DisconnectAsync(true, quick.Token);
+                }
+                catch (Exception ex) when (ex is IOException or ImapProtocolException or OperationCanceledException or ImapCommandException)
+                {
+                    // Closing anyway.
+                }
+            }
+        }
+    }
+
+    /// <summary>One LIST-STATUS of every mailbox; publishes what differs from the last one (after refreshing the
+    /// caches of the mailboxes that changed) and watches each folder's events.</summary>
+    private async Task<IList<IMailFolder>> ReadStatesAsync(ImapClient client, SignalSource signal, bool publish, CancellationToken stop)
+    {
+        var all = await client.GetFoldersAsync(client.PersonalNamespaces[0], Items, subscribedOnly: false, stop);
+        var now = new Dictionary<string, (string Path, MailboxStates.State State)>(StringComparer.Ordinal);
+        foreach (var folder in all)
+        {
+            if (folder.Attributes.HasFlag(FolderAttributes.NoSelect) || folder.Attributes.HasFlag(FolderAttributes.NonExistent))
+            {
+                continue;
+            }
+
+            signal.Watch(folder);
+            var path = MailboxIds.NormalizePath(folder.FullName);
+            now[MailboxIds.For(accountId, path)] = (path, new MailboxStates.State(folder.UidValidity, folder.UidNext?.Id ?? 0, folder.HighestModSeq, folder.Count));
+        }
+
+        var previous = _known;
+        _known = now;
+        if (!publish || previous is null)
+        {
+            return all;
+        }
+
+        var changed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (id, (path, state)) in now)
+        {
+            if (!previous.TryGetValue(id, out var before) || before.State != state)
+            {
+                await RefreshCacheAsync(id, path, state, stop);
+                changed[id] = state.Token;
+            }
+        }
+
+        var listChanged = now.Count != previous.Count || previous.Keys.Any(id => !now.ContainsKey(id));
+        if (changed.Count > 0 || listChanged)
+        {
+            await bus.PublishAsync(accountId, new PushChange(changed, listChanged), stop);
+        }
+
+        return all;
+    }
+
+    /// <summary>Applies the change to the mailbox's header cache if it has one (best effort: a failure here only
+    /// means the next listing fetches the delta itself).</summary>
+    private async Task RefreshCacheAsync(string mailboxId, string path, MailboxStates.State state, CancellationToken stop)
+    {
+        try
+        {
+            var key = new MailboxCacheKey(mailboxId, state.UidValidity);
+            var cached = (await cache.ReadAsync(key, ListOrder.Arrival, null, 0, 0, stop)).State;
+            if (cached is null)
+            {
+                return;
+            }
+
+            var server = new ServerState(state.UidValidity, state.UidNext, state.HighestModSeq, state.Exists, System.Diagnostics.Stopwatch.GetTimestamp());
+            if (!server.Matches(cached))
+            {
+                await pool.ExecuteAsync(
+                    account,
+                    (lease, ct) => synchronizer.RefreshAsync(lease, path, key, cached, server, ct),
+                    new ImapOperationOptions(Mailbox: path),
+                    stop);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRefreshFailed(ex.GetType().Name, mailboxId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watching account {AccountId} with {Mode}")]
+    private partial void LogWatching(string accountId, string mode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watcher of account {AccountId} lost its connection; reconnecting in {Seconds} s")]
+    private partial void LogWatcherFailed(Exception exception, string accountId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Watcher could not refresh the header cache of mailbox {MailboxId} ({Error}); the next listing will")]
+    private partial void LogRefreshFailed(string error, string mailboxId);
+
+    /// <summary>Ends the current IDLE as soon as the server reports anything: MailKit raises these events while it
+    /// reads responses, where no command may be sent (PITFALLS 10), so the handler only cancels a token.</summary>
+    private sealed class SignalSource : IDisposable
+    {
+        private readonly HashSet<IMailFolder> _watched = [];
+        private CancellationTokenSource _current = new();
+        private volatile bool _armed;
+        private volatile bool _pending;
+
+        /// <summary>True when something was reported since <see cref="Arm"/> (before IDLE started).</summary>
+        public bool Pending => _pending;
+
+        /// <summary>Starts listening (right before IDLE): the returned token is cancelled at the first report. Reports
+        /// during the watcher's own commands are not listened to: what they carry is read right after them.</summary>
+        public CancellationToken Arm()
+        {
+            if (_current.IsCancellationRequested)
+            {
+                _current.Dispose();
+                _current = new CancellationTokenSource();
+            }
+
+            _pending = false;
+            _armed = true;
+            return _current.Token;
+        }
+
+        public void Disarm() => _armed = false;
+
+        public void Watch(IMailFolder folder)
+        {
+            if (!_watched.Add(folder))
+            {
+                return;
+            }
+
+            folder.CountChanged += OnEvent;
+            folder.UidNextChanged += OnEvent;
+            folder.UidValidityChanged += OnEvent;
+            folder.HighestModSeqChanged += OnEvent;
+            folder.MessageExpunged += OnEvent;
+            folder.MessagesVanished += OnEvent;
+            folder.MessageFlagsChanged += OnEvent;
+            folder.ModSeqChanged += OnEvent;
+            folder.Deleted += OnEvent;
+            folder.Renamed += OnEvent;
+        }
+
+        public void OnEvent(object? sender, EventArgs e)
+        {
+            if (!_armed)
+            {
+                return;
+            }
+
+            _pending = true;
+            try
+            {
+                _current.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var folder in _watched)
+            {
+                folder.CountChanged -= OnEvent;
+                folder.UidNextChanged -= OnEvent;
+                folder.UidValidityChanged -= OnEvent;
+                folder.HighestModSeqChanged -= OnEvent;
+                folder.MessageExpunged -= OnEvent;
+                folder.MessagesVanished -= OnEvent;
+                folder.MessageFlagsChanged -= OnEvent;
+                folder.ModSeqChanged -= OnEvent;
+                folder.Deleted -= OnEvent;
+                folder.Renamed -= OnEvent;
+            }
+
+            _current.Dispose();
+        }
+    }
+}

@@ -16,6 +16,9 @@
 # Environment: BENCH_STATE_DIR (/var/tmp/imap-gateway-bench), BENCH_IMAP_PORT (11143), BENCH_IMAPS_PORT (11993),
 # BENCH_REDIS_PORT (16380), BENCH_HTTP_PORT (18190), BENCH_REPS (3), BENCH_COLD_REPS (5), BENCH_FILL_REPS (2),
 # BENCH_LOAD_SECONDS (3). Point the first four at scripts/mailenv.sh's defaults to use the shared environment.
+# BENCH_ONLY (empty: everything) measures a subset of goals, e.g. BENCH_ONLY=B5 or BENCH_ONLY=B2,B5: the gateway phases
+# no listed goal needs are skipped (cap1 serves B7 only; nocache B2 and B3), the table is printed with the other rows
+# empty and docs/BENCHMARKS.md is left alone.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -143,13 +146,22 @@ rm -f "$BENCH_RESULTS"/*.json
 start_gateway main Pool__MaxConnectionsPerAccount=5
 run_phase main 5 330
 stop_gateway
-start_gateway cap1 Pool__MaxConnectionsPerAccount=1
-run_phase cap1 1 60
-stop_gateway
-start_gateway nocache Pool__MaxConnectionsPerAccount=5 Cache__Enabled=false
-run_phase nocache 5 90
-stop_gateway
+only() { [ -z "${BENCH_ONLY:-}" ] && return 0; local id; for id in "$@"; do [[ ",${BENCH_ONLY// /,}," == *",$id,"* ]] && return 0; done; return 1; }
+if only B7; then
+  start_gateway cap1 Pool__MaxConnectionsPerAccount=1
+  run_phase cap1 1 60
+  stop_gateway
+fi
+if only B2 B3; then
+  start_gateway nocache Pool__MaxConnectionsPerAccount=5 Cache__Enabled=false
+  run_phase nocache 5 90
+  stop_gateway
+fi
 
-dotnet tools/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll report --doc docs/BENCHMARKS.md
+if [ -z "${BENCH_ONLY:-}" ]; then
+  dotnet tools/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll report --doc docs/BENCHMARKS.md
+else
+  dotnet tools/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll report --no-doc
+fi
 log "done in $((SECONDS - started_at)) s (gateway logs and samples: artifacts/bench/)"
 exit "$failed"

@@ -26,7 +26,30 @@ namespace Gateway.Core.Messages;
 public static class AttachmentRules
 {
     /// <summary>True when the body structure holds at least one attachment.</summary>
-    public static bool HasAttachments(BodyPart? body) => body is not null && CountAttachments(body) > 0;
+    /// <remarks>The walk of <see cref="MessageParts.Leaves(BodyPart?)"/> without its part numbers, stopping at the first
+    /// attachment: every listed message goes through here when a cache is filled.</remarks>
+    public static bool HasAttachments(BodyPart? body)
+    {
+        switch (body)
+        {
+            case BodyPartMultipart multipart:
+                foreach (var part in multipart.BodyParts)
+                {
+                    if (HasAttachments(part))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case BodyPartMessage message:
+                return HasAttachments(message.Body);
+            case BodyPartBasic basic:
+                return IsAttachment(basic);
+            default:
+                return false;
+        }
+    }
 
     /// <summary>Counts the attachments in a body structure.</summary>
     public static int CountAttachments(BodyPart body) => MessageParts.Leaves(body).Count(leaf => IsAttachment(leaf.Part));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Core.Messages.Cache;
 
 namespace Gateway.Bench;
 
@@ -9,7 +10,8 @@ internal static class FillBench
 {
     public static async Task RunAsync(BenchContext context, CancellationToken ct)
     {
-        var batch = int.TryParse(Environment.GetEnvironmentVariable("BENCH_FILL_BATCH"), out var b) ? b : 1000;
+        // The gateway's own batch size (Cache:FillBatchSize is not overridden by bench/run.sh), unless BENCH_FILL_BATCH says.
+        var batch = int.TryParse(Environment.GetEnvironmentVariable("BENCH_FILL_BATCH"), out var b) ? b : new MessageCacheOptions().FillBatchSize;
         for (var rep = 0; rep < context.Settings.FillRepetitions; rep++)
         {
             // Baseline first, so the gateway's fill is the last thing and leaves the cache complete for what follows.

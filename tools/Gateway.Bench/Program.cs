@@ -2,10 +2,10 @@ using Gateway.Bench;
 
 // The measuring half of bench/run.sh (which starts and stops Dovecot, Redis and the gateway):
 //   Gateway.Bench run main|cap1|nocache   measure against the gateway at BENCH_GATEWAY_URL, write <phase>.json
-//   Gateway.Bench report                  merge the phase files, print the table, update docs/BENCHMARKS.md
+//   Gateway.Bench report [--no-doc]       merge the phase files, print the table, update docs/BENCHMARKS.md (unless --no-doc)
 if (args.Length == 0 || args[0] is not ("run" or "report") || (args[0] == "run" && args.Length < 2))
 {
-    await Console.Error.WriteLineAsync("usage: Gateway.Bench run main|cap1|nocache | Gateway.Bench report [--doc PATH]");
+    await Console.Error.WriteLineAsync("usage: Gateway.Bench run main|cap1|nocache | Gateway.Bench report [--doc PATH | --no-doc]");
     return 2;
 }
 
@@ -22,7 +22,11 @@ if (args[0] == "report")
     var doc = args.Length >= 3 && args[1] == "--doc" ? args[2] : "docs/BENCHMARKS.md";
     var report = new Report(PhaseResults.LoadAll(settings.ResultsDirectory), MachineInfo.Collect());
     Console.WriteLine(report.Table());
-    await report.UpdateDocumentAsync(doc);
+    if (args is not [_, "--no-doc"])
+    {
+        await report.UpdateDocumentAsync(doc);
+    }
+
     return 0;
 }
 
@@ -37,20 +41,47 @@ try
     switch (phase)
     {
         case "main":
-            await StatusProbeAsync(context, cancellation.Token);
-            await ColdPageBench.RunAsync(context, cancellation.Token);
-            context.MemoryCheckpoint("B2");
-            await FillBench.RunAsync(context, cancellation.Token);
-            context.MemoryCheckpoint("B5");
-            await RefreshBench.RunAsync(context, "afterFill", freshPool: false, settings.Repetitions, cancellation.Token);
-            await CachedPageBench.RunAsync(context, "afterFill", freshPool: false, cancellation.Token);
-            context.MemoryCheckpoint("B1 afterFill");
-            await RefreshBench.RunAsync(context, "freshPool", freshPool: true, 2, cancellation.Token);
-            await CachedPageBench.RunAsync(context, "freshPool", freshPool: true, cancellation.Token);
-            context.MemoryCheckpoint("B1 freshPool");
-            await PoolingBench.RunAsync(context, cancellation.Token);
-            context.MemoryCheckpoint("B3");
-            await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 0, cancellation.Token);
+            if (settings.Runs("B1") || settings.Runs("B4"))
+            {
+                await StatusProbeAsync(context, cancellation.Token);
+            }
+
+            if (settings.Runs("B2"))
+            {
+                await ColdPageBench.RunAsync(context, cancellation.Token);
+                context.MemoryCheckpoint("B2");
+            }
+
+            if (settings.Runs("B5") || settings.Runs("B6"))
+            {
+                await FillBench.RunAsync(context, cancellation.Token);
+                context.MemoryCheckpoint("B5");
+            }
+
+            if (settings.Runs("B1") || settings.Runs("B4"))
+            {
+                await context.EnsureCompleteAsync(cancellation.Token);
+                await RefreshBench.RunAsync(context, "afterFill", freshPool: false, settings.Repetitions, cancellation.Token);
+                await CachedPageBench.RunAsync(context, "afterFill", freshPool: false, cancellation.Token);
+                context.MemoryCheckpoint("B1 afterFill");
+                await RefreshBench.RunAsync(context, "freshPool", freshPool: true, 2, cancellation.Token);
+                await CachedPageBench.RunAsync(context, "freshPool", freshPool: true, cancellation.Token);
+                context.MemoryCheckpoint("B1 freshPool");
+            }
+
+            if (settings.Runs("B3"))
+            {
+                await context.EnsureCompleteAsync(cancellation.Token);
+                await PoolingBench.RunAsync(context, cancellation.Token);
+                context.MemoryCheckpoint("B3");
+            }
+
+            if (settings.Runs("B7"))
+            {
+                await context.EnsureCompleteAsync(cancellation.Token);
+                await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 0, cancellation.Token);
+            }
+
             break;
         case "cap1":
             await context.EnsureCompleteAsync(cancellation.Token);

@@ -28,7 +28,7 @@ public sealed class EventsController(
     IOptions<PushOptions> options) : ControllerBase
 {
     private const int Backlog = 1024;
-    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(5);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Trades the bearer token for a single-use ticket to open the event stream from a browser.</summary>

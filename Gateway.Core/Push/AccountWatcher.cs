@@ -76,7 +76,8 @@ internal sealed partial class AccountWatcher(
         using var client = await factory.ConnectAsync(account, null, stop);
         try
         {
-            var notify = client.Capabilities.HasFlag(ImapCapabilities.Notify);
+            var idle = client.Capabilities.HasFlag(ImapCapabilities.Idle);
+            var notify = idle && client.Capabilities.HasFlag(ImapCapabilities.Notify);
             using var signal = new SignalSource();
             var folders = await ReadStatesAsync(client, signal, publish: _known is not null, stop);
             if (notify)
@@ -96,7 +97,7 @@ internal sealed partial class AccountWatcher(
 
             client.FolderCreated += signal.OnEvent;
             Watching = true;
-            LogWatching(accountId, notify ? "NOTIFY" : "IDLE on INBOX and polling");
+            LogWatching(accountId, notify ? "NOTIFY" : idle ? "IDLE on INBOX and polling" : "polling");
             while (!stop.IsCancellationRequested)
             {
                 // IDLE until the server reports something (or, without NOTIFY, until the next poll), at most IdleRestart.
@@ -106,7 +107,16 @@ internal sealed partial class AccountWatcher(
                     done.CancelAfter(wait);
                     if (!signal.Pending)
                     {
-                        await client.IdleAsync(done.Token, stop);
+                        if (idle)
+                        {
+                            await client.IdleAsync(done.Token, stop);
+                        }
+                        else
+                        {
+                            // No IDLE at all: poll.
+                            await Task.Delay(Timeout.InfiniteTimeSpan, done.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+                            stop.ThrowIfCancellationRequested();
+                        }
                     }
                 }
 

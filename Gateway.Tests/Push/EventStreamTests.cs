@@ -202,4 +202,62 @@ public sealed class EventStreamTests
         Assert.False(watchers.HasWatcher(accountId));
         Assert.Equal(before, await ImapTestServer.WaitForServerConnectionsAsync(user, before));
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("NOTIFY")]
+    [InlineData("NOTIFY,IDLE")]
+    public async Task Flags_expunges_and_appends_in_another_mailbox_arrive_and_the_watcher_refreshes_the_cache(string disabled)
+    {
+        var user = MailEnvironment.NewUser("sse6");
+        await using var imap = await TestImap.ConnectAsync(user);
+        var uids = await imap.AppendGeneratedAsync("Work", 6, seed: 9);
+        await using var app = App(s =>
+        {
+            s["Imap:DisabledExtensions"] = disabled;
+            s["Push:PollInterval"] = "00:00:00.300";
+        });
+        var (client, _, _) = await app.LoginAsync(user);
+        var workId = await Listing.MailboxIdAsync(client, "Work");
+        await Listing.PageAsync(client, workId, "pageSize=10");
+        var mailbox = await client.GetFromJsonAsync<JsonElement>($"/api/v1/accounts/me/mailboxes/{workId}");
+        await app.Services.GetRequiredService<Gateway.Core.Messages.Cache.MailboxFiller>().WaitAsync(
+            new Gateway.Core.Messages.Cache.MailboxCacheKey(workId, (uint)mailbox.GetProperty("uidValidity").GetInt64()));
+
+        await using var sse = await SubscribeAsync(client);
+        var folder = await imap.SelectAsync("Work");
+        var changes = new Func<Task>[]
+        {
+            () => folder.AddFlagsAsync(new UniqueId(uids[0]), MessageFlags.Flagged, silent: true),
+            async () =>
+            {
+                await folder.AddFlagsAsync(new UniqueId(uids[1]), MessageFlags.Deleted, silent: true);
+                await folder.ExpungeAsync([new UniqueId(uids[1])]);
+            },
+            () => imap.AppendGeneratedAsync("Work", 1, seed: 10),
+        };
+        foreach (var change in changes)
+        {
+            await change();
+            var e = await sse.WaitForAsync("state", e => Mailboxes(e).ContainsKey(workId), Deadline);
+
+            // The watcher brought the header cache up to date before publishing: the listing fetches nothing.
+            var counter = new CommandCounter(app, user);
+            var page = await Listing.PageAsync(client, workId, "pageSize=10");
+            var (commands, _) = counter.Delta();
+            Assert.Equal(page.State, Mailboxes(e)[workId]);
+            Assert.True(CommandCounter.OnlyFreshnessChecks(commands), CommandCounter.Describe(commands));
+        }
+    }
+
+    [Fact]
+    public async Task The_watcher_cap_is_respected()
+    {
+        await using var app = App(s => s["Push:MaxWatchers"] = "1");
+        var (first, _, _) = await app.LoginAsync();
+        var (second, _, _) = await app.LoginAsync();
+        await using var a = await SubscribeAsync(first);
+        await using var b = await SubscribeAsync(second); // "ready" comes anyway, after a short wait
+        Assert.Equal(1, app.Services.GetRequiredService<PushWatchers>().RunningWatchers);
+    }
 }

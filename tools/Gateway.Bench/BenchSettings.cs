@@ -44,6 +44,9 @@ internal sealed class BenchSettings
     /// <summary>Seconds per wrk or .NET load run.</summary>
     public int LoadSeconds { get; init; }
 
+    /// <summary>Trials of the push freshness figure (B8).</summary>
+    public int FreshnessTrials { get; init; }
+
     /// <summary>The gateway's <c>Pool:MaxConnectionsPerAccount</c> in this phase (for labels).</summary>
     public int PoolCap { get; init; }
 
@@ -71,6 +74,7 @@ internal sealed class BenchSettings
         ColdRepetitions = Int("BENCH_COLD_REPS", 5),
         LoadSeconds = Int("BENCH_LOAD_SECONDS", 3),
         PoolCap = Int("BENCH_POOL_CAP", 5),
+        FreshnessTrials = Int("BENCH_FRESHNESS_TRIALS", 100),
         Only = Env("BENCH_ONLY", string.Empty)
             .Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(static id => id.ToUpperInvariant())

@@ -82,6 +82,12 @@ try
                 await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 0, cancellation.Token);
             }
 
+            if (settings.Runs("B8"))
+            {
+                await context.EnsureCompleteAsync(cancellation.Token);
+                await FreshnessBench.RunAsync(context, settings.FreshnessTrials, cancellation.Token);
+            }
+
             break;
         case "cap1":
             await context.EnsureCompleteAsync(cancellation.Token);

@@ -56,6 +56,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());
         services.AddSingleton<MessageListService>();
         services.AddSingleton<MessageReader>();
+        services.AddSingleton<Messages.Writes.MessageWriter>();
         return services;
     }
 }

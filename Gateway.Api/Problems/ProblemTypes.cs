@@ -21,6 +21,7 @@ public static class ProblemTypes
     public static readonly ProblemType Conflict = new("conflict", StatusCodes.Status409Conflict, "The request conflicts with the mailbox's state.");
     public static readonly ProblemType TargetMailboxNotFound = new("target-mailbox-not-found", StatusCodes.Status409Conflict, "The target mailbox does not exist.");
     public static readonly ProblemType UidValidityChanged = new("uidvalidity-changed", StatusCodes.Status410Gone, "The mailbox was recreated; this id or token is no longer valid.");
+    public static readonly ProblemType PreconditionFailed = new("precondition-failed", StatusCodes.Status412PreconditionFailed, "The precondition (If-Match) failed.");
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", StatusCodes.Status413PayloadTooLarge, "The request body is too large.");
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", StatusCodes.Status415UnsupportedMediaType, "The request body has an unsupported content type.");
     public static readonly ProblemType RateLimited = new("rate-limited", StatusCodes.Status429TooManyRequests, "Too many requests.");
@@ -42,6 +43,8 @@ public static class ProblemTypes
         TargetMailboxNotFoundException => TargetMailboxNotFound,
         UidValidityChangedException => UidValidityChanged,
         PayloadTooLargeException => PayloadTooLarge,
+        PreconditionFailedException => PreconditionFailed,
+        IncompleteWriteException e => For(e.Cause),
         RateLimitedException => RateLimited,
         UpstreamUnavailableException => UpstreamUnavailable,
         UpstreamTimeoutException => UpstreamTimeout,
@@ -60,6 +63,7 @@ public static class ProblemTypes
         405 => MethodNotAllowed,
         406 => NotAcceptable,
         409 => Conflict,
+        412 => PreconditionFailed,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         429 => RateLimited,

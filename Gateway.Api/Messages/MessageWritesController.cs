@@ -13,7 +13,6 @@ namespace Gateway.Api.Messages;
 [Authorize]
 [Route("api/v1/accounts/{accountId}")]
 [Tags("Messages")]
-[Produces("application/json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, ProblemTypes.ContentType)]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, ProblemTypes.ContentType)]

@@ -4,7 +4,6 @@ using Gateway.Core.Errors;
 using Gateway.Core.Imap;
 using Gateway.Core.Mailboxes;
 using Gateway.Core.Messages.Cache;
-using Gateway.Core.Storage;
 using MailKit;
 using MailKit.Net.Imap;
 using Microsoft.Extensions.Logging;
@@ -328,8 +327,9 @@ public sealed partial class MessageWriter(
     /// <summary>
     /// Brings the header cache of the mailbox just written up to the write, on the same connection: STATUS of the
     /// selected mailbox (its view includes the write), then the synchronizer's delta when a cache exists. Withdraws
-    /// any push vouch for the mailbox. A store outage is logged and ignored: the write happened, and a cache behind
-    /// the server is refreshed by the next listing's freshness check.
+    /// any push vouch for the mailbox. Never fails the write, which has happened: a store outage or a connection lost
+    /// here is logged, and a cache behind the server is refreshed by the next listing's freshness check (a dead
+    /// connection is discarded by the pool on return).
     /// </summary>
     private async Task SyncAfterWriteAsync(ImapLease lease, IMailFolder folder, MailboxRef mailbox, CancellationToken ct)
     {
@@ -339,18 +339,18 @@ public sealed partial class MessageWriter(
             return;
         }
 
-        var items = StatusItems.UidValidity | StatusItems.UidNext | StatusItems.Count;
-        if (lease.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
-        {
-            items |= StatusItems.HighestModSeq;
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        await folder.StatusAsync(items, ct);
-        lease.MarkSelectionVerified();
-        var server = new ServerState(folder.UidValidity, folder.UidNext?.Id ?? 0, folder.HighestModSeq, folder.Count, Math.Min(started, lease.SyncedAt));
         try
         {
+            var items = StatusItems.UidValidity | StatusItems.UidNext | StatusItems.Count;
+            if (lease.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
+            {
+                items |= StatusItems.HighestModSeq;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            await folder.StatusAsync(items, ct);
+            lease.MarkSelectionVerified();
+            var server = new ServerState(folder.UidValidity, folder.UidNext?.Id ?? 0, folder.HighestModSeq, folder.Count, Math.Min(started, lease.SyncedAt));
             var key = new MailboxCacheKey(mailbox.Id, folder.UidValidity);
             var cached = (await store.ReadAsync(key, ListOrder.Arrival, null, 0, 0, ct)).State;
             if (cached is not null && !server.Matches(cached))
@@ -358,9 +358,9 @@ public sealed partial class MessageWriter(
                 await synchronizer.RefreshAsync(lease, mailbox.Path, key, cached, server, ct);
             }
         }
-        catch (StoreUnavailableException ex)
+        catch (Exception ex)
         {
-            LogStoreDown(ex, mailbox.Id);
+            LogSyncFailed(ex, mailbox.Id);
         }
     }
 
@@ -427,8 +427,8 @@ public sealed partial class MessageWriter(
     [LoggerMessage(Level = LogLevel.Debug, Message = "A mailbox of account {AccountId} vanished since it was cached; looking it up again")]
     private partial void LogMailboxVanished(string accountId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache unavailable after a write to mailbox {MailboxId}; the next listing refreshes it")]
-    private partial void LogStoreDown(Exception exception, string mailboxId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The header cache of mailbox {MailboxId} could not follow a write; the next listing refreshes it")]
+    private partial void LogSyncFailed(Exception exception, string mailboxId);
 }
 
 /// <summary>A message as a write left it.</summary>

@@ -110,6 +110,26 @@ public sealed class MessageWriteTests
     }
 
     [Fact]
+    public async Task Patch_WithoutCondstore_HasNoETag_AndIfMatchAnswers412()
+    {
+        await using var f = await WriteFixture.CreateAsync("nocondstore", s => s["Imap:DisabledExtensions"] = "CONDSTORE");
+        var uid = (await f.SeedAsync("INBOX", 2))[1];
+        var id = await f.MessageIdAsync("INBOX", uid);
+
+        var get = await f.Client.GetAsync(WriteHttp.MessageUrl(id));
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Null(get.Headers.ETag);
+        var problem = await ProblemAssert.IsProblemAsync(await WriteHttp.PatchAsync(f.Client, id, new { flagged = true }, "\"1-2-3\""), HttpStatusCode.PreconditionFailed, "precondition-failed");
+        Assert.Contains("CONDSTORE", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False((await f.TruthAsync("INBOX", uid))!.Flags!.Value.HasFlag(MessageFlags.Flagged));
+
+        var ok = await WriteHttp.PatchAsync(f.Client, id, new { flagged = true });
+        Assert.True((await WriteHttp.JsonAsync(ok, HttpStatusCode.OK)).GetProperty("flagged").GetBoolean());
+        Assert.Null(ok.Headers.ETag);
+        Assert.True((await f.TruthAsync("INBOX", uid))!.Flags!.Value.HasFlag(MessageFlags.Flagged));
+    }
+
+    [Fact]
     public async Task Move_AnswersTheNewId_MessageIsOnlyInTheTarget()
     {
         await using var f = await WriteFixture.CreateAsync("move");

@@ -59,6 +59,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<Changes.MailboxChangesService>();
         services.AddSingleton<Changes.MailboxListChangesService>();
         services.AddSingleton<MessageReader>();
+        services.AddSingleton<Messages.Writes.MessageWriter>();
 
         // Push: the account event log (Redis stream + pub/sub, or in process), one watcher per account in the cluster.
         services.AddSingleton<Push.IEventBus>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled

@@ -1,6 +1,7 @@
 using Gateway.Api.Auth;
 using Gateway.Api.Problems;
 using Gateway.Core.Messages;
+using Gateway.Core.Messages.Writes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -27,7 +28,8 @@ public sealed class MessagesController(MessageReader reader) : ControllerBase
     /// <param name="allowRemote">Keep remote images, backgrounds and CSS loads in <c>html</c> (default false: removed,
     /// so opening a message tells no tracker about it).</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
-    /// <response code="200">The message.</response>
+    /// <response code="200">The message; <c>ETag</c> names this version of it (send it in <c>If-Match</c> to make a
+    /// change conditional). Servers without CONDSTORE give no ETag.</response>
     /// <response code="400">The message id is malformed (<c>validation-failed</c>).</response>
     /// <response code="404">No such message, or its mailbox does not exist (<c>message-not-found</c>).</response>
     /// <response code="410">The mailbox was recreated since the id was made (<c>uidvalidity-changed</c>).</response>
@@ -37,7 +39,13 @@ public sealed class MessagesController(MessageReader reader) : ControllerBase
     {
         var session = HttpContext.GetAccountSession(accountId);
         var options = new MessageReadOptions(allowRemote, attachmentId => AttachmentUrl(session.AccountId, messageId, attachmentId));
-        return MessageResponse.Create(await reader.GetAsync(session, messageId, options, cancellationToken));
+        var content = await reader.GetAsync(session, messageId, options, cancellationToken);
+        if (MessageETags.For(content.UidValidity, content.Summary.Uid, content.Summary.ModSeq) is { } etag)
+        {
+            Response.Headers.ETag = etag;
+        }
+
+        return MessageResponse.Create(content);
     }
 
     /// <summary>The message exactly as the server holds it (RFC 5322 bytes), streamed.</summary>

@@ -22,6 +22,7 @@ public static class ProblemTypes
     public static readonly ProblemType TargetMailboxNotFound = new("target-mailbox-not-found", StatusCodes.Status409Conflict, "The target mailbox does not exist.");
     public static readonly ProblemType UidValidityChanged = new("uidvalidity-changed", StatusCodes.Status410Gone, "The mailbox was recreated; this id or token is no longer valid.");
     public static readonly ProblemType CannotCalculateChanges = new("cannot-calculate-changes", StatusCodes.Status410Gone, "The changes since this state cannot be calculated; list again from the first page.");
+    public static readonly ProblemType PreconditionFailed = new("precondition-failed", StatusCodes.Status412PreconditionFailed, "The precondition (If-Match) failed.");
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", StatusCodes.Status413PayloadTooLarge, "The request body is too large.");
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", StatusCodes.Status415UnsupportedMediaType, "The request body has an unsupported content type.");
     public static readonly ProblemType RateLimited = new("rate-limited", StatusCodes.Status429TooManyRequests, "Too many requests.");
@@ -44,6 +45,8 @@ public static class ProblemTypes
         UidValidityChangedException => UidValidityChanged,
         CannotCalculateChangesException => CannotCalculateChanges,
         PayloadTooLargeException => PayloadTooLarge,
+        PreconditionFailedException => PreconditionFailed,
+        IncompleteWriteException e => For(e.Cause),
         RateLimitedException => RateLimited,
         UpstreamUnavailableException => UpstreamUnavailable,
         UpstreamTimeoutException => UpstreamTimeout,
@@ -62,6 +65,7 @@ public static class ProblemTypes
         405 => MethodNotAllowed,
         406 => NotAcceptable,
         409 => Conflict,
+        412 => PreconditionFailed,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         429 => RateLimited,

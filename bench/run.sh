@@ -16,6 +16,9 @@
 # Environment: BENCH_STATE_DIR (/var/tmp/imap-gateway-bench), BENCH_IMAP_PORT (11143), BENCH_IMAPS_PORT (11993),
 # BENCH_REDIS_PORT (16380), BENCH_HTTP_PORT (18190), BENCH_REPS (3), BENCH_COLD_REPS (5), BENCH_FILL_REPS (2),
 # BENCH_LOAD_SECONDS (3). Point the first four at scripts/mailenv.sh's defaults to use the shared environment.
+# BENCH_ONLY: a comma-separated list of ids (e.g. BENCH_ONLY=B7 or BENCH_ONLY=B1,B4) runs only those benchmarks and
+# only the gateway phases they need (B7: cap 5 and cap 1; B2, B3: also the cache-off phase); the table printed then
+# holds those rows alone and docs/BENCHMARKS.md is not rewritten. Unset or empty: the full run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -31,6 +34,7 @@ export BENCH_PASSWORD="${BENCH_PASSWORD:-test-password}"
 export BENCH_RESULTS="$ROOT/artifacts/bench"
 export BENCH_WRK_LUA="$ROOT/bench/wrk-report.lua"
 export BENCH_GATEWAY_URL="http://127.0.0.1:$HTTP_PORT"
+export BENCH_ONLY="${BENCH_ONLY:-}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -143,12 +147,23 @@ rm -f "$BENCH_RESULTS"/*.json
 start_gateway main Pool__MaxConnectionsPerAccount=5
 run_phase main 5 330
 stop_gateway
-start_gateway cap1 Pool__MaxConnectionsPerAccount=1
-run_phase cap1 1 60
-stop_gateway
-start_gateway nocache Pool__MaxConnectionsPerAccount=5 Cache__Enabled=false
-run_phase nocache 5 90
-stop_gateway
+# only ID...: true when BENCH_ONLY is empty or names one of the ids.
+only() {
+  local id
+  [ -z "$BENCH_ONLY" ] && return 0
+  for id in "$@"; do [[ ",${BENCH_ONLY^^}," == *",$id,"* ]] && return 0; done
+  return 1
+}
+if only B7; then
+  start_gateway cap1 Pool__MaxConnectionsPerAccount=1
+  run_phase cap1 1 60
+  stop_gateway
+fi
+if only B2 B3; then
+  start_gateway nocache Pool__MaxConnectionsPerAccount=5 Cache__Enabled=false
+  run_phase nocache 5 90
+  stop_gateway
+fi
 
 dotnet tools/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll report --doc docs/BENCHMARKS.md
 log "done in $((SECONDS - started_at)) s (gateway logs and samples: artifacts/bench/)"

@@ -47,6 +47,12 @@ internal sealed class BenchSettings
     /// <summary>The gateway's <c>Pool:MaxConnectionsPerAccount</c> in this phase (for labels).</summary>
     public int PoolCap { get; init; }
 
+    /// <summary>The benchmark ids to run (<c>BENCH_ONLY=B7</c> or <c>B1,B4</c>); empty: all of them.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
+    /// <summary>True when benchmark <paramref name="id"/> (e.g. <c>B7</c>) is part of this run.</summary>
+    public bool Runs(string id) => Only.Count == 0 || Only.Contains(id);
+
     public static BenchSettings FromEnvironment() => new()
     {
         Gateway = new Uri(Env("BENCH_GATEWAY_URL", "http://127.0.0.1:18190")),
@@ -65,6 +71,10 @@ internal sealed class BenchSettings
         ColdRepetitions = Int("BENCH_COLD_REPS", 5),
         LoadSeconds = Int("BENCH_LOAD_SECONDS", 3),
         PoolCap = Int("BENCH_POOL_CAP", 5),
+        Only = Env("BENCH_ONLY", string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(id => id.ToUpperInvariant())
+            .ToHashSet(StringComparer.Ordinal),
     };
 
     private static string Env(string name, string fallback) =>

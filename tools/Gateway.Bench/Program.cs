@@ -20,9 +20,17 @@ Console.CancelKeyPress += (_, e) =>
 if (args[0] == "report")
 {
     var doc = args.Length >= 3 && args[1] == "--doc" ? args[2] : "docs/BENCHMARKS.md";
-    var report = new Report(PhaseResults.LoadAll(settings.ResultsDirectory), MachineInfo.Collect());
+    var report = new Report(PhaseResults.LoadAll(settings.ResultsDirectory), MachineInfo.Collect(), settings.Only);
     Console.WriteLine(report.Table());
-    await report.UpdateDocumentAsync(doc);
+    if (settings.Only.Count == 0)
+    {
+        await report.UpdateDocumentAsync(doc);
+    }
+    else
+    {
+        BenchContext.Log($"BENCH_ONLY={string.Join(',', settings.Only)}: a partial run; {doc} is left as it is");
+    }
+
     return 0;
 }
 
@@ -37,20 +45,61 @@ try
     switch (phase)
     {
         case "main":
-            await StatusProbeAsync(context, cancellation.Token);
-            await ColdPageBench.RunAsync(context, cancellation.Token);
-            context.MemoryCheckpoint("B2");
-            await FillBench.RunAsync(context, cancellation.Token);
-            context.MemoryCheckpoint("B5");
-            await RefreshBench.RunAsync(context, "afterFill", freshPool: false, settings.Repetitions, cancellation.Token);
-            await CachedPageBench.RunAsync(context, "afterFill", freshPool: false, cancellation.Token);
-            context.MemoryCheckpoint("B1 afterFill");
-            await RefreshBench.RunAsync(context, "freshPool", freshPool: true, 2, cancellation.Token);
-            await CachedPageBench.RunAsync(context, "freshPool", freshPool: true, cancellation.Token);
-            context.MemoryCheckpoint("B1 freshPool");
-            await PoolingBench.RunAsync(context, cancellation.Token);
-            context.MemoryCheckpoint("B3");
-            await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 0, cancellation.Token);
+            // BENCH_ONLY picks a subset; without B5 (whose fill completes the cache) the cache is completed first.
+            if (settings.Runs("B1"))
+            {
+                await StatusProbeAsync(context, cancellation.Token);
+            }
+
+            if (settings.Runs("B2"))
+            {
+                await ColdPageBench.RunAsync(context, cancellation.Token);
+                context.MemoryCheckpoint("B2");
+            }
+
+            if (settings.Runs("B5"))
+            {
+                await FillBench.RunAsync(context, cancellation.Token);
+                context.MemoryCheckpoint("B5");
+            }
+            else
+            {
+                await context.EnsureCompleteAsync(cancellation.Token);
+            }
+
+            if (settings.Runs("B4"))
+            {
+                await RefreshBench.RunAsync(context, "afterFill", freshPool: false, settings.Repetitions, cancellation.Token);
+            }
+
+            if (settings.Runs("B1"))
+            {
+                await CachedPageBench.RunAsync(context, "afterFill", freshPool: false, cancellation.Token);
+                context.MemoryCheckpoint("B1 afterFill");
+            }
+
+            if (settings.Runs("B4"))
+            {
+                await RefreshBench.RunAsync(context, "freshPool", freshPool: true, 2, cancellation.Token);
+            }
+
+            if (settings.Runs("B1"))
+            {
+                await CachedPageBench.RunAsync(context, "freshPool", freshPool: true, cancellation.Token);
+                context.MemoryCheckpoint("B1 freshPool");
+            }
+
+            if (settings.Runs("B3"))
+            {
+                await PoolingBench.RunAsync(context, cancellation.Token);
+                context.MemoryCheckpoint("B3");
+            }
+
+            if (settings.Runs("B7"))
+            {
+                await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 0, cancellation.Token);
+            }
+
             break;
         case "cap1":
             await context.EnsureCompleteAsync(cancellation.Token);
@@ -58,8 +107,12 @@ try
             break;
         case "nocache":
             context.CacheEnabled = false;
-            await ColdPageBench.RunAsync(context, cancellation.Token, "B2.nocache");
-            for (var rep = 0; rep < settings.Repetitions; rep++)
+            if (settings.Runs("B2"))
+            {
+                await ColdPageBench.RunAsync(context, cancellation.Token, "B2.nocache");
+            }
+
+            for (var rep = 0; settings.Runs("B3") && rep < settings.Repetitions; rep++)
             {
                 var r = await PoolingBench.GatewayOnceAsync(context, "B3.nocache", TimeSpan.FromSeconds(settings.LoadSeconds), cancellation.Token);
                 BenchContext.Log($"B3 (cache off) rep {rep + 1}: gateway {BenchContext.F(r.PerSecond, "0")} req/s p50 {BenchContext.F(r.P50Ms, "0.0")} ms");

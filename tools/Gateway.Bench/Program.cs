@@ -103,7 +103,7 @@ try
             break;
         case "cap1":
             await context.EnsureCompleteAsync(cancellation.Token);
-            await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 500, cancellation.Token);
+            await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, MessageReadBench.IdsPerPhase, cancellation.Token);
             break;
         case "nocache":
             context.CacheEnabled = false;

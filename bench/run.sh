@@ -149,9 +149,10 @@ run_phase main 5 330
 stop_gateway
 # only ID...: true when BENCH_ONLY is empty or names one of the ids.
 only() {
-  local id
+  local id list=",${BENCH_ONLY^^},"
   [ -z "$BENCH_ONLY" ] && return 0
-  for id in "$@"; do [[ ",${BENCH_ONLY^^}," == *",$id,"* ]] && return 0; done
+  list=${list// /}
+  for id in "$@"; do [[ "$list" == *",$id,"* ]] && return 0; done
   return 1
 }
 if only B7; then

@@ -34,6 +34,7 @@ export BENCH_PASSWORD="${BENCH_PASSWORD:-test-password}"
 export BENCH_RESULTS="$ROOT/artifacts/bench"
 export BENCH_WRK_LUA="$ROOT/bench/wrk-report.lua"
 export BENCH_GATEWAY_URL="http://127.0.0.1:$HTTP_PORT"
+export BENCH_ONLY="${BENCH_ONLY:-}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -144,7 +145,7 @@ run_phase() {
 
 rm -f "$BENCH_RESULTS"/*.json
 start_gateway main Pool__MaxConnectionsPerAccount=5
-run_phase main 5 330
+run_phase main 5 420
 stop_gateway
 only() { [ -z "${BENCH_ONLY:-}" ] && return 0; local id; for id in "$@"; do [[ ",${BENCH_ONLY// /,}," == *",$id,"* ]] && return 0; done; return 1; }
 if only B7; then

@@ -51,11 +51,37 @@ public static class MessageHtmlSanitizer
     private static readonly Regex Scheme = new(
         "^([a-z][a-z0-9+.-]*):", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
 
+    /// <summary>The configured sanitizer, built once: its configuration is never changed after construction, and
+    /// HtmlSanitizer keeps no state of its own between or during calls, so one instance serves every thread. Building
+    /// one per message (eight allow-list sets copied from the defaults and a regex parsed) cost about as much as
+    /// sanitizing a typical message.</summary>
+    private static readonly HtmlSanitizer Shared = Create();
+
+    /// <summary>The options of the <see cref="Sanitize"/> call running on this thread. Sanitizing is synchronous, so
+    /// the sanitizer's event handlers run on the caller's thread, in the call: this is how they see the per-message
+    /// options without a sanitizer per message.</summary>
+    [ThreadStatic]
+    private static HtmlSanitizingOptions? t_current;
+
     /// <summary>Sanitizes <paramref name="html"/> (a document or a fragment) and returns the body's content.</summary>
     public static string Sanitize(string html, HtmlSanitizingOptions options)
     {
         ArgumentNullException.ThrowIfNull(html);
         ArgumentNullException.ThrowIfNull(options);
+        var outer = t_current;
+        t_current = options;
+        try
+        {
+            return Shared.Sanitize(html);
+        }
+        finally
+        {
+            t_current = outer;
+        }
+    }
+
+    private static HtmlSanitizer Create()
+    {
         var sanitizer = new HtmlSanitizer
         {
             KeepChildNodes = true,
@@ -86,7 +112,9 @@ public static class MessageHtmlSanitizer
                 e.Tag.InnerHtml = string.Empty;
             }
         };
-        sanitizer.FilterUrl += (_, e) => e.SanitizedUrl = Filter(e.Tag, e.OriginalUrl, e.SanitizedUrl, options);
+
+        // Outside a Sanitize call there are no options: fail closed (the URL is removed).
+        sanitizer.FilterUrl += (_, e) => e.SanitizedUrl = t_current is { } options ? Filter(e.Tag, e.OriginalUrl, e.SanitizedUrl, options) : null;
         sanitizer.PostProcessNode += (_, e) =>
         {
             if (e.Node is IElement element && element.LocalName is "a" or "area" && element.HasAttribute("href"))
@@ -96,7 +124,7 @@ public static class MessageHtmlSanitizer
             }
         };
 
-        return sanitizer.Sanitize(html);
+        return sanitizer;
     }
 
     private static string? Filter(IElement tag, string originalUrl, string? sanitizedUrl, HtmlSanitizingOptions options)

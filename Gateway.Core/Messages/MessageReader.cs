@@ -48,8 +48,9 @@ public sealed partial class MessageReader(IImapSessionPool pool, MailboxService 
         var location = await LocateAsync(session, reference, cancellationToken);
 
         // Flags, dates and size from IMAP; everything else from the parsed message. No ENVELOPE: MailKit refuses an
-        // ENVELOPE holding a string over 4 KB (a long Subject is enough) and drops the connection.
-        var fetched = await RunAsync(location, async (lease, folder, ct) =>
+        // ENVELOPE holding a string over 4 KB (a long Subject is enough) and drops the connection. The first chunk of
+        // the bytes comes on the same lease: most messages are one chunk, so a read waits for a connection once.
+        var (fetched, first) = await RunAsync(location, async (lease, folder, ct) =>
         {
             var items = MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size;
             if (lease.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
@@ -62,12 +63,26 @@ public sealed partial class MessageReader(IImapSessionPool pool, MailboxService 
                 items |= MessageSummaryItems.PreviewText;
             }
 
-            var list = await folder.FetchAsync([new UniqueId(reference.Uid)], items, ct);
-            return list.FirstOrDefault(m => m.UniqueId.Id == reference.Uid && m.Flags is not null && m.InternalDate is not null);
-        }, cancellationToken) ?? throw NotFound();
+            var uid = new UniqueId(reference.Uid);
+            var list = await folder.FetchAsync([uid], items, ct);
+            var summary = list.FirstOrDefault(m => m.UniqueId.Id == reference.Uid && m.Flags is not null && m.InternalDate is not null);
+            return summary is null ? (null, null) : (summary, await folder.GetStreamAsync(uid, 0, ChunkSize, ct));
+        }, cancellationToken);
+        if (fetched is null || first is null)
+        {
+            throw NotFound();
+        }
 
         await using var spool = CreateSpool(fetched.Size ?? 0);
-        await ReadChunksAsync(location, string.Empty, null, (chunk, ct) => chunk.CopyToAsync(spool, ct), cancellationToken);
+        await using (first)
+        {
+            await first.CopyToAsync(spool, cancellationToken);
+            if (first.Length == ChunkSize)
+            {
+                await ReadChunksAsync(location, string.Empty, ChunkSize, (chunk, ct) => chunk.CopyToAsync(spool, ct), cancellationToken);
+            }
+        }
+
         using var message = await MessageParser.LoadAsync(spool, cancellationToken);
         return await BuildAsync(location, fetched, message, options, cancellationToken);
     }

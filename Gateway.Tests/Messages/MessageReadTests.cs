@@ -77,6 +77,54 @@ public sealed partial class MessageReadTests
         Assert.DoesNotContain("evil.test", remote, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(MessageReader.ChunkSize + 17)]
+    public async Task Get_MessageAroundTheChunkSize_IsReadWhole(int bytesBeyondOneChunk)
+    {
+        await using var app = new GatewayApplication();
+        var user = MailEnvironment.NewUser("chunks");
+        var (client, accountId, _) = await app.LoginAsync(user);
+        var raw = PlainMessageOfSize(MessageReader.ChunkSize + bytesBeyondOneChunk);
+        string id;
+        await using (var appender = await RawAppender.ConnectAsync(user))
+        {
+            var (uidValidity, uid) = await appender.AppendAsync("INBOX", raw);
+            id = MessageIds.For(MailboxIds.For(accountId, "INBOX"), uidValidity, uid);
+        }
+
+        var json = await client.GetFromJsonElementAsync($"/api/v1/accounts/me/messages/{id}");
+
+        Assert.Equal(raw.Length, json.GetProperty("size").GetInt64());
+        Assert.Equal("Chunks", json.GetProperty("subject").GetString());
+        var whole = Encoding.ASCII.GetString(raw);
+        var body = whole[(whole.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..].Replace("\r\n", "\n", StringComparison.Ordinal);
+        Assert.StartsWith("FIRST-LINE\n", body, StringComparison.Ordinal);
+        Assert.EndsWith("LAST-LINE\n", body, StringComparison.Ordinal);
+        Assert.Equal(body, json.GetProperty("text").GetString());
+    }
+
+    /// <summary>A text/plain message of exactly <paramref name="size"/> bytes (CRLF lines): FIRST-LINE, filler, LAST-LINE.</summary>
+    private static byte[] PlainMessageOfSize(int size)
+    {
+        var head = "From: a@example.test\r\nTo: b@example.test\r\nSubject: Chunks\r\nMessage-ID: <chunks@example.test>\r\n"
+            + "Content-Type: text/plain; charset=us-ascii\r\n\r\nFIRST-LINE\r\n";
+        const string Tail = "LAST-LINE\r\n";
+        var filler = size - head.Length - Tail.Length;
+        var body = new StringBuilder(filler);
+        while (body.Length < filler)
+        {
+            var line = Math.Min(76, filler - body.Length - 2);
+            body.Append(line > 0 ? new string('x', line) : string.Empty).Append("\r\n");
+        }
+
+        var bytes = Encoding.ASCII.GetBytes(head + body + Tail);
+        Assert.Equal(size, bytes.Length);
+        return bytes;
+    }
+
     [Fact]
     public async Task GetAttachment_HostileFileNames_ContentDispositionIsWellFormedAndCarriesTheName()
     {

@@ -20,7 +20,7 @@ Console.CancelKeyPress += (_, e) =>
 if (args[0] == "report")
 {
     var doc = args.Length >= 3 && args[1] == "--doc" ? args[2] : "docs/BENCHMARKS.md";
-    var report = new Report(PhaseResults.LoadAll(settings.ResultsDirectory), MachineInfo.Collect());
+    var report = new Report(PhaseResults.LoadAll(settings.ResultsDirectory), MachineInfo.Collect(), settings.Only);
     Console.WriteLine(report.Table());
     if (args is not [_, "--no-doc"])
     {
@@ -91,12 +91,16 @@ try
             break;
         case "cap1":
             await context.EnsureCompleteAsync(cancellation.Token);
-            await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, 500, cancellation.Token);
+            await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, MessageReadBench.IdsPerPhase, cancellation.Token);
             break;
         case "nocache":
             context.CacheEnabled = false;
-            await ColdPageBench.RunAsync(context, cancellation.Token, "B2.nocache");
-            for (var rep = 0; rep < settings.Repetitions; rep++)
+            if (settings.Runs("B2"))
+            {
+                await ColdPageBench.RunAsync(context, cancellation.Token, "B2.nocache");
+            }
+
+            for (var rep = 0; settings.Runs("B3") && rep < settings.Repetitions; rep++)
             {
                 var r = await PoolingBench.GatewayOnceAsync(context, "B3.nocache", TimeSpan.FromSeconds(settings.LoadSeconds), cancellation.Token);
                 BenchContext.Log($"B3 (cache off) rep {rep + 1}: gateway {BenchContext.F(r.PerSecond, "0")} req/s p50 {BenchContext.F(r.P50Ms, "0.0")} ms");

@@ -5,8 +5,9 @@ namespace Gateway.Bench;
 
 /// <summary>Turns the merged samples into the table (median and min-max of the repetitions, ratios against the
 /// baselines of the same run, goals with met or missed-by-how-much) and writes it into docs/BENCHMARKS.md between
-/// the <c>bench:begin</c> and <c>bench:end</c> markers, leaving the rest of that file alone.</summary>
-internal sealed class Report(PhaseResults results, MachineInfo machine)
+/// the <c>bench:begin</c> and <c>bench:end</c> markers, leaving the rest of that file alone. With <c>only</c> (BENCH_ONLY)
+/// the table holds the rows of those ids alone.</summary>
+internal sealed class Report(PhaseResults results, MachineInfo machine, IReadOnlySet<string>? only = null)
 {
     public const string Begin = "<!-- bench:begin (written by bench/run.sh; edits inside are overwritten) -->";
     public const string End = "<!-- bench:end -->";
@@ -113,7 +114,7 @@ internal sealed class Report(PhaseResults results, MachineInfo machine)
         var text = new StringBuilder();
         text.AppendLine("| id | measure | gateway: median (min–max) | baseline: median (min–max) | ratio | goal | result |");
         text.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var row in rows)
+        foreach (var row in rows.Where(r => only is not { Count: > 0 } || only.Contains(r[0])))
         {
             text.AppendLine("| " + string.Join(" | ", row) + " |");
         }

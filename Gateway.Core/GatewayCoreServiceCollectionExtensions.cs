@@ -24,6 +24,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessageCacheOptions>().BindConfiguration(MessageCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AppendOptions>().BindConfiguration(AppendOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -57,6 +58,12 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<MessageListService>();
         services.AddSingleton<Changes.MailboxChangesService>();
         services.AddSingleton<MessageReader>();
+
+        // Uploads: idempotency records in Redis when configured, else in process (same semantics, one instance).
+        services.AddSingleton<Idempotency.IIdempotencyStore>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? new Idempotency.RedisIdempotencyStore(sp.GetRequiredService<RedisConnection>())
+            : new Idempotency.MemoryIdempotencyStore(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageAppender>();
         return services;
     }
 }

@@ -25,6 +25,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddOptions<MessageCacheOptions>().BindConfiguration(MessageCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Push.PushOptions>().BindConfiguration(Push.PushOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AppendOptions>().BindConfiguration(AppendOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -68,6 +69,12 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<Push.PushWatchers>();
         services.AddHostedService(sp => sp.GetRequiredService<Push.PushWatchers>());
         services.AddSingleton<Push.EventTickets>();
+
+        // Uploads: idempotency records in Redis when configured, else in process (same semantics, one instance).
+        services.AddSingleton<Idempotency.IIdempotencyStore>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? new Idempotency.RedisIdempotencyStore(sp.GetRequiredService<RedisConnection>())
+            : new Idempotency.MemoryIdempotencyStore(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageAppender>();
         return services;
     }
 }

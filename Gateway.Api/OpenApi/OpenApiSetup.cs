@@ -37,6 +37,7 @@ public static class OpenApiSetup
                 Description = "A token from POST /api/v1/sessions.",
             });
             options.OperationFilter<BearerSecurityOperationFilter>();
+            options.OperationFilter<RawRequestBodyOperationFilter>();
         });
         return services;
     }

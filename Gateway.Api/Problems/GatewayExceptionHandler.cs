@@ -68,6 +68,7 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
     {
         RateLimitedException e => (ProblemTypes.RateLimited, e.Message, true, null, e.RetryAfter),
         UpstreamUnavailableException e => (ProblemTypes.UpstreamUnavailable, e.Message, true, e.ImapCode, e.RetryAfter),
+        Gateway.Core.Idempotency.IdempotencyKeyInUseException e => (ProblemTypes.For(e), e.Message, true, null, e.RetryAfter),
         GatewayException e => (ProblemTypes.For(e), e.Message, e.Retryable ? true : null, e.ImapCode, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ProblemTypes.PayloadTooLarge, "The request body is too large.", false, null, null),
         BadHttpRequestException e => (ProblemTypes.ForStatus(e.StatusCode), e.Message, false, null, null),

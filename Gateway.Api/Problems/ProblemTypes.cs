@@ -25,6 +25,8 @@ public static class ProblemTypes
     public static readonly ProblemType PreconditionFailed = new("precondition-failed", StatusCodes.Status412PreconditionFailed, "The precondition (If-Match) failed.");
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", StatusCodes.Status413PayloadTooLarge, "The request body is too large.");
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", StatusCodes.Status415UnsupportedMediaType, "The request body has an unsupported content type.");
+    public static readonly ProblemType IdempotencyKeyInUse = new("idempotency-key-in-use", StatusCodes.Status409Conflict, "A request with this Idempotency-Key is still running.");
+    public static readonly ProblemType IdempotencyKeyReused = new("idempotency-key-reused", StatusCodes.Status422UnprocessableEntity, "This Idempotency-Key was used for a different request.");
     public static readonly ProblemType RateLimited = new("rate-limited", StatusCodes.Status429TooManyRequests, "Too many requests.");
     public static readonly ProblemType InternalError = new("internal-error", StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
     public static readonly ProblemType UpstreamProtocolError = new("upstream-protocol-error", StatusCodes.Status502BadGateway, "The IMAP server answered something unexpected.");
@@ -52,6 +54,8 @@ public static class ProblemTypes
         UpstreamTimeoutException => UpstreamTimeout,
         UpstreamProtocolException => UpstreamProtocolError,
         OverQuotaException => OverQuota,
+        Gateway.Core.Idempotency.IdempotencyKeyInUseException => IdempotencyKeyInUse,
+        Gateway.Core.Idempotency.IdempotencyKeyReusedException => IdempotencyKeyReused,
         _ => InternalError,
     };
 

@@ -69,7 +69,6 @@ public sealed class EventsController(
     /// <param name="cancellationToken">Aborted when the client disconnects.</param>
     /// <response code="200">The event stream (<c>text/event-stream</c>), open until the client leaves.</response>
     [HttpGet(Name = "streamEvents")]
-    [Produces("text/event-stream")]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/event-stream")]
     public async Task Stream(string accountId, [FromQuery] string? ticket, CancellationToken cancellationToken)
     {

@@ -85,7 +85,7 @@ public sealed class MailboxChangesService(
         }
         else
         {
-            var server = freshness.TryGet(mailbox.Id, out var vouched) ? vouched : await checks.CheckAsync(session.Account, mailbox.Path, ct);
+            var server = await freshness.TryGetAsync(mailbox.Id, ct) ?? await checks.CheckAsync(session.Account, mailbox.Path, ct);
             to = new MailboxStates.State(server.UidValidity, server.UidNext, server.HighestModSeq, server.Exists);
             if (server.UidValidity != from.UidValidity)
             {

@@ -270,7 +270,7 @@ public sealed partial class MessageAppender(
     /// outage is logged and ignored: the message is stored, and the next listing's freshness check sees the cache behind.</summary>
     private async Task SyncCacheAsync(ImapLease lease, MailboxRef mailbox, ServerState server, CancellationToken ct)
     {
-        freshness.Forget(mailbox.Id);
+        await freshness.ForgetAsync(mailbox.Id, ct);
         if (!cacheOptions.Value.Enabled)
         {
             return;

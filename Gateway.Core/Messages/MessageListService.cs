@@ -144,9 +144,8 @@ public sealed partial class MessageListService(
         }
 
         // A watcher's vouch (push) saves even the check; otherwise one coalesced NOOP + STATUS (or EXAMINE).
-        var server = freshness.TryGet(mailbox.Id, out var vouched)
-            ? vouched
-            : await checks.CheckAsync(session.Account, mailbox.Path, cancellationToken);
+        var server = await freshness.TryGetAsync(mailbox.Id, cancellationToken)
+            ?? await checks.CheckAsync(session.Account, mailbox.Path, cancellationToken);
         if (token is { } t && t.UidValidity != server.UidValidity)
         {
             throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed since this page token was issued: list from the first page again.");

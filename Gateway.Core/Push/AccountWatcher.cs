@@ -29,12 +29,18 @@ internal sealed partial class AccountWatcher(
     IEventBus bus,
     IMessageCacheStore cache,
     MailboxSynchronizer synchronizer,
+    MailboxFreshness freshness,
     PushOptions options,
     ILogger logger)
 {
     private const StatusItems Items = StatusItems.UidValidity | StatusItems.UidNext | StatusItems.Count | StatusItems.HighestModSeq;
 
+    /// <summary>A watcher that heard of no change re-proves its connection (DONE, NOOP) this often and then renews
+    /// its vouches; well inside <see cref="MailboxFreshness.VouchLifetime"/>.</summary>
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
+
     private Dictionary<string, (string Path, MailboxStates.State State)>? _known;
+    private bool _allVouched;
 
     /// <summary>True once the first LIST-STATUS is done and changes are being watched (tests wait for it).</summary>
     public bool Watching { get; private set; }
@@ -79,7 +85,12 @@ internal sealed partial class AccountWatcher(
             var idle = client.Capabilities.HasFlag(ImapCapabilities.Idle);
             var notify = idle && client.Capabilities.HasFlag(ImapCapabilities.Notify);
             using var signal = new SignalSource();
-            var folders = await ReadStatesAsync(client, signal, publish: _known is not null, stop);
+            if (await ReadStatesAsync(client, signal, publish: _known is not null, stop) is { } missed)
+            {
+                // Changed while this watcher was reconnecting (its vouches were withdrawn when it lost the connection).
+                await bus.PublishAsync(accountId, missed, stop);
+            }
+
             if (notify)
             {
                 await client.NotifyAsync(
@@ -96,43 +107,57 @@ internal sealed partial class AccountWatcher(
             await client.Inbox.OpenAsync(FolderAccess.ReadOnly, stop);
 
             client.FolderCreated += signal.OnEvent;
+
+            // Read once more, now with the write epochs of the mailboxes just listed, so vouching starts at once.
+            await ReadAfterNoopAsync(client, signal, stop);
             Watching = true;
             LogWatching(accountId, notify ? "NOTIFY" : idle ? "IDLE on INBOX and polling" : "polling");
             while (!stop.IsCancellationRequested)
             {
-                // IDLE until the server reports something (or, without NOTIFY, until the next poll), at most IdleRestart.
-                var wait = notify ? options.IdleRestart : options.PollInterval;
+                // IDLE until the server reports something (without NOTIFY: until the next poll), at most RenewEvery.
+                var wait = notify ? (options.IdleRestart < RenewEvery ? options.IdleRestart : RenewEvery) : options.PollInterval;
                 using (var done = CancellationTokenSource.CreateLinkedTokenSource(stop, signal.Arm()))
                 {
                     done.CancelAfter(wait);
-                    if (!signal.Pending)
+                    if (idle)
                     {
-                        if (idle)
-                        {
-                            await client.IdleAsync(done.Token, stop);
-                        }
-                        else
-                        {
-                            // No IDLE at all: poll.
-                            await Task.Delay(Timeout.InfiniteTimeSpan, done.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
-                            stop.ThrowIfCancellationRequested();
-                        }
+                        await client.IdleAsync(done.Token, stop);
+                    }
+                    else
+                    {
+                        // No IDLE at all: poll.
+                        await Task.Delay(Timeout.InfiniteTimeSpan, done.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+                        stop.ThrowIfCancellationRequested();
                     }
                 }
 
-                signal.Disarm();
+                if (signal.Pending || !notify || !_allVouched)
+                {
+                    signal.Disarm();
+                    await ReadAfterNoopAsync(client, signal, stop);
+                    continue;
+                }
 
-                // STATUS of the selected mailbox answers from the session's view: NOOP brings INBOX's view up to date.
+                // Nothing heard: prove the connection alive (a NOOP that reports nothing), then renew the vouches.
                 await client.NoOpAsync(stop);
-                folders = await ReadStatesAsync(client, signal, publish: true, stop);
+                var heard = signal.Pending;
+                signal.Disarm();
+                if (heard)
+                {
+                    await ReadAfterNoopAsync(client, signal, stop);
+                }
+                else if (_known is not null)
+                {
+                    await freshness.RenewAsync([.. _known.Keys], stop);
+                }
             }
 
             client.FolderCreated -= signal.OnEvent;
-            _ = folders;
         }
         finally
         {
             Watching = false;
+            await WithdrawAsync();
             if (client.IsConnected)
             {
                 try
@@ -148,9 +173,91 @@ internal sealed partial class AccountWatcher(
         }
     }
 
-    /// <summary>One LIST-STATUS of every mailbox; publishes what differs from the last one (after refreshing the
-    /// caches of the mailboxes that changed) and watches each folder's events.</summary>
-    private async Task<IList<IMailFolder>> ReadStatesAsync(ImapClient client, SignalSource signal, bool publish, CancellationToken stop)
+    /// <summary>Reads the write epochs (before anything of the server: a state read after a write can be vouched, one
+    /// read before it cannot), brings INBOX's view up to date with NOOP (STATUS of the selected mailbox answers from
+    /// it), then reads, refreshes, publishes and vouches.</summary>
+    private async Task ReadAfterNoopAsync(ImapClient client, SignalSource signal, CancellationToken stop)
+    {
+        var ids = _known?.Keys.ToList();
+        IReadOnlyList<long>? epochs = null;
+        if (ids is not null)
+        {
+            try
+            {
+                epochs = await freshness.EpochsAsync(ids, stop);
+            }
+            catch (Storage.StoreUnavailableException)
+            {
+                // Redis is away: no vouching this round; listings check with IMAP.
+            }
+        }
+
+        await client.NoOpAsync(stop);
+        var change = await ReadStatesAsync(client, signal, publish: true, stop);
+        _allVouched = false;
+
+        // Vouch the new states before telling anyone: a client that lists on the event must not meet the old vouch.
+        await VouchAsync(ids, epochs, stop);
+        if (change is not null)
+        {
+            await bus.PublishAsync(accountId, change, stop);
+        }
+    }
+
+    private async Task VouchAsync(List<string>? ids, IReadOnlyList<long>? epochs, CancellationToken stop)
+    {
+        if (_known is null)
+        {
+            return;
+        }
+
+        if (ids is null || epochs is null)
+        {
+            // Not vouchable this round (first read, or Redis away): withdraw, so no old vouch outlives a change.
+            await WithdrawAsync();
+            return;
+        }
+
+        var vouches = new List<(string, long, ServerState)>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (_known.TryGetValue(ids[i], out var entry))
+            {
+                var state = entry.State;
+                vouches.Add((ids[i], epochs[i], new ServerState(state.UidValidity, state.UidNext, state.HighestModSeq, state.Exists)));
+            }
+        }
+
+        try
+        {
+            _allVouched = await freshness.VouchAsync(vouches, stop) == _known.Count;
+        }
+        catch (Storage.StoreUnavailableException)
+        {
+        }
+    }
+
+    private async Task WithdrawAsync()
+    {
+        if (_known is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await freshness.WithdrawAsync([.. _known.Keys], quick.Token);
+        }
+        catch (Exception ex) when (ex is Storage.StoreUnavailableException or OperationCanceledException)
+        {
+            // The vouches expire on their own.
+        }
+    }
+
+    /// <summary>One LIST-STATUS of every mailbox; returns what differs from the last one (after refreshing the caches
+    /// of the mailboxes that changed) and watches each folder's events.</summary>
+    private async Task<PushChange?> ReadStatesAsync(ImapClient client, SignalSource signal, bool publish, CancellationToken stop)
     {
         var all = await client.GetFoldersAsync(client.PersonalNamespaces[0], Items, subscribedOnly: false, stop);
         var now = new Dictionary<string, (string Path, MailboxStates.State State)>(StringComparer.Ordinal);
@@ -170,7 +277,7 @@ internal sealed partial class AccountWatcher(
         _known = now;
         if (!publish || previous is null)
         {
-            return all;
+            return null;
         }
 
         var changed = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -184,12 +291,7 @@ internal sealed partial class AccountWatcher(
         }
 
         var listChanged = now.Count != previous.Count || previous.Keys.Any(id => !now.ContainsKey(id));
-        if (changed.Count > 0 || listChanged)
-        {
-            await bus.PublishAsync(accountId, new PushChange(changed, listChanged), stop);
-        }
-
-        return all;
+        return changed.Count > 0 || listChanged ? new PushChange(changed, listChanged) : null;
     }
 
     /// <summary>Applies the change to the mailbox's header cache if it has one (best effort: a failure here only

@@ -30,6 +30,7 @@ public sealed partial class PushWatchers : IHostedService, IDisposable
     private readonly IEventBus _bus;
     private readonly IMessageCacheStore _cache;
     private readonly MailboxSynchronizer _synchronizer;
+    private readonly MailboxFreshness _freshness;
     private readonly IKeyValueStore _store;
     private readonly IOptions<PushOptions> _options;
     private readonly TimeProvider _time;
@@ -41,6 +42,7 @@ public sealed partial class PushWatchers : IHostedService, IDisposable
         IEventBus bus,
         IMessageCacheStore cache,
         MailboxSynchronizer synchronizer,
+        MailboxFreshness freshness,
         IKeyValueStore store,
         IOptions<PushOptions> options,
         TimeProvider time,
@@ -51,6 +53,7 @@ public sealed partial class PushWatchers : IHostedService, IDisposable
         _bus = bus;
         _cache = cache;
         _synchronizer = synchronizer;
+        _freshness = freshness;
         _store = store;
         _options = options;
         _time = time;
@@ -372,7 +375,7 @@ public sealed partial class PushWatchers : IHostedService, IDisposable
         private void StartWatcher(ImapAccount account, PushOptions options)
         {
             var o = _owner;
-            _watcher = new AccountWatcher(account, _accountId, o._factory, o._pool, o._bus, o._cache, o._synchronizer, options, o._loggers.CreateLogger<AccountWatcher>());
+            _watcher = new AccountWatcher(account, _accountId, o._factory, o._pool, o._bus, o._cache, o._synchronizer, o._freshness, options, o._loggers.CreateLogger<AccountWatcher>());
             _watcherStop = CancellationTokenSource.CreateLinkedTokenSource(o._stopping.Token);
             Interlocked.Increment(ref o._running);
             var watcher = _watcher;

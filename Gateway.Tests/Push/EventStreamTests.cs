@@ -260,4 +260,53 @@ public sealed class EventStreamTests
         await using var b = await SubscribeAsync(second); // "ready" comes anyway, after a short wait
         Assert.Equal(1, app.Services.GetRequiredService<PushWatchers>().RunningWatchers);
     }
+
+    [Fact]
+    public async Task With_a_watcher_listings_skip_the_IMAP_check_and_writes_on_another_instance_still_show_at_once()
+    {
+        var user = MailEnvironment.NewUser("sse7");
+        await using var imap = await TestImap.ConnectAsync(user);
+        var uids = await imap.AppendGeneratedAsync("INBOX", 8, seed: 12);
+        await using var a = App();
+        await using var b = App();
+        var (clientA, _, _) = await a.LoginAsync(user);
+        var (clientB, _, _) = await b.LoginAsync(user);
+        var inbox = await clientA.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox");
+        var inboxId = inbox.GetProperty("id").GetString()!;
+        await Listing.PageAsync(clientA, inboxId, "pageSize=20");
+        await a.Services.GetRequiredService<Gateway.Core.Messages.Cache.MailboxFiller>().WaitAsync(
+            new Gateway.Core.Messages.Cache.MailboxCacheKey(inboxId, (uint)inbox.GetProperty("uidValidity").GetInt64()));
+        await using var sse = await SubscribeAsync(clientA);
+
+        // Vouched by the watcher: an unchanged mailbox's listing sends nothing to IMAP, on either instance.
+        foreach (var (app, client) in new[] { (a, clientA), (b, clientB) })
+        {
+            var quiet = false;
+            for (var i = 0; i < 40 && !quiet; i++)
+            {
+                var counter = new CommandCounter(app, user);
+                await Listing.PageAsync(client, inboxId, "pageSize=20");
+                quiet = counter.Delta().Commands.Count == 0;
+                if (!quiet)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            Assert.True(quiet, "listings still check with IMAP while a watcher vouches the state");
+        }
+
+        // A write through B shows on A's very next listing (the write withdrew the vouch before answering).
+        var id = Gateway.Core.Messages.MessageIds.For(inboxId, (uint)inbox.GetProperty("uidValidity").GetInt64(), uids[3]);
+        var patched = await clientB.PatchAsJsonAsync($"/api/v1/accounts/me/messages/{id}", new { flagged = true });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var page = await Listing.PageAsync(clientA, inboxId, "pageSize=20");
+        Assert.True(page.Items.Single(i => i.GetProperty("id").GetString() == id).GetProperty("flagged").GetBoolean());
+
+        // An external change is seen within the push delay, and the listing then follows it.
+        await imap.AppendGeneratedAsync("INBOX", 1, seed: 13);
+        await sse.WaitForAsync("state", e => Mailboxes(e).ContainsKey(inboxId), Deadline);
+        var after = await Listing.PageAsync(clientA, inboxId, "pageSize=20");
+        Assert.Equal(9, after.Items.Count); // 8 seeded + 1 appended: the event came after the new state was vouched
+    }
 }

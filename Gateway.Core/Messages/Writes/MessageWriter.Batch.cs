@@ -95,7 +95,7 @@ public sealed partial class MessageWriter
 
         if (target is not null)
         {
-            freshness.Forget(target.Id);
+            await freshness.ForgetAsync(target.Id, cancellationToken);
         }
 
         return order.Select(id => results[id]).ToList();

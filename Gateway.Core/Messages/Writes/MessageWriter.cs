@@ -218,7 +218,7 @@ public sealed partial class MessageWriter(
 
             return result;
         }, cancellationToken));
-        freshness.Forget(target.Id);
+        await freshness.ForgetAsync(target.Id, cancellationToken);
 
         var destination = map.Destination.Count > 0 ? map.Destination[0] : (UniqueId?)null;
         if (destination is null && map.Source.Count == 0 && progress.UidPlus)
@@ -333,7 +333,7 @@ public sealed partial class MessageWriter(
     /// </summary>
     private async Task SyncAfterWriteAsync(ImapLease lease, IMailFolder folder, MailboxRef mailbox, CancellationToken ct)
     {
-        freshness.Forget(mailbox.Id);
+        await freshness.ForgetAsync(mailbox.Id, ct);
         if (!cacheOptions.Value.Enabled)
         {
             return;

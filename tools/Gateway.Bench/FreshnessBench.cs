@@ -85,6 +85,29 @@ internal static class FreshnessBench
         BenchContext.Log($"B8: {all.Length} trials, p50 {BenchContext.F(Percentile(all, 0.5), "0")} ms, p95 {BenchContext.F(Percentile(all, 0.95), "0")} ms");
     }
 
+    /// <summary>Opens the account's event stream and waits for <c>event: ready</c> (the watcher watches and vouches);
+    /// dispose to close it.</summary>
+    public static async Task<IDisposable> SubscribeAsync(BenchContext context, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/accounts/me/events");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        var response = await context.Gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        await GatewayClient.EnsureAsync(response, "GET events", ct);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        await WaitForAsync(reader, e => e.Event == "ready", TimeSpan.FromSeconds(15), ct);
+        return new Subscription(request, response, reader);
+    }
+
+    private sealed class Subscription(HttpRequestMessage request, HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        public void Dispose()
+        {
+            reader.Dispose();
+            response.Dispose();
+            request.Dispose();
+        }
+    }
+
     public static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 

@@ -67,6 +67,10 @@ try
                 await RefreshBench.RunAsync(context, "freshPool", freshPool: true, 2, cancellation.Token);
                 await CachedPageBench.RunAsync(context, "freshPool", freshPool: true, cancellation.Token);
                 context.MemoryCheckpoint("B1 freshPool");
+                using (await FreshnessBench.SubscribeAsync(context, cancellation.Token))
+                {
+                    await CachedPageBench.RunAsync(context, "pushed", freshPool: false, cancellation.Token);
+                }
             }
 
             if (settings.Runs("B3"))

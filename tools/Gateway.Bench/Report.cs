@@ -20,6 +20,7 @@ internal sealed class Report(PhaseResults results, MachineInfo machine, IReadOnl
     [
         ("afterFill", "pool as the fill left it"),
         ("freshPool", "fresh pool"),
+        ("pushed", "with an event-stream subscriber (the push watcher vouches the state: no IMAP check)"),
     ];
 
     public string Table()

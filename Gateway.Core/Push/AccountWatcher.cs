@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Core.Imap;
 using Gateway.Core.Mailboxes;
 using Gateway.Core.Messages;
@@ -39,8 +40,13 @@ internal sealed partial class AccountWatcher(
     /// its vouches; well inside <see cref="MailboxFreshness.VouchLifetime"/>.</summary>
     private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
 
+    /// <summary>Even with NOTIFY, every mailbox's state is re-read this often: a notification the server never sent
+    /// (or one lost with a connection) costs at most this much freshness.</summary>
+    private static readonly TimeSpan FullReadEvery = TimeSpan.FromSeconds(30);
+
     private Dictionary<string, (string Path, MailboxStates.State State)>? _known;
     private bool _allVouched;
+    private long _lastRead;
 
     /// <summary>True once the first LIST-STATUS is done and changes are being watched (tests wait for it).</summary>
     public bool Watching { get; private set; }
@@ -131,7 +137,7 @@ internal sealed partial class AccountWatcher(
                     }
                 }
 
-                if (signal.Pending || !notify || !_allVouched)
+                if (signal.Pending || !notify || !_allVouched || Stopwatch.GetElapsedTime(_lastRead) > FullReadEvery)
                 {
                     signal.Disarm();
                     await ReadAfterNoopAsync(client, signal, stop);
@@ -193,6 +199,7 @@ internal sealed partial class AccountWatcher(
         }
 
         await client.NoOpAsync(stop);
+        _lastRead = Stopwatch.GetTimestamp();
         var change = await ReadStatesAsync(client, signal, publish: true, stop);
         _allVouched = false;
 

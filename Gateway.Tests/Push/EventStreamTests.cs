@@ -24,6 +24,14 @@ public sealed class EventStreamTests
             configure?.Invoke(s);
         }, useRedis);
 
+    /// <summary>An instance on a real loopback port (Kestrel), as two gateway processes behind one Redis would be.</summary>
+    private static GatewayApplication OnPort(GatewayApplication app)
+    {
+        app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        app.StartServer();
+        return app;
+    }
+
     private static Dictionary<string, string> Mailboxes(SseEvent e) =>
         JsonDocument.Parse(e.Data).RootElement.GetProperty("mailboxes").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
 
@@ -69,8 +77,8 @@ public sealed class EventStreamTests
         var user = MailEnvironment.NewUser("sse2");
         await using var imap = await TestImap.ConnectAsync(user);
         await imap.AppendGeneratedAsync("INBOX", 3, seed: 2);
-        await using var a = App();
-        await using var b = App();
+        await using var a = OnPort(App());
+        await using var b = OnPort(App());
         var (clientA, accountId, _) = await a.LoginAsync(user);
         var (clientB, _, _) = await b.LoginAsync(user);
 
@@ -84,7 +92,15 @@ public sealed class EventStreamTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var e = await sseA.WaitForAsync("state", e => JsonDocument.Parse(e.Data).RootElement.GetProperty("mailboxListChanged").GetBoolean(), Deadline);
         Assert.NotNull(e.Id);
-        await sseB.WaitForAsync("state", e => e.Id == e.Id, Deadline);
+        await sseB.WaitForAsync("state", other => other.Id == e.Id, Deadline);
+
+        // A message write through B: A's subscriber hears of INBOX's new state.
+        var inbox = await clientB.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox");
+        var inboxState = (await Listing.PageAsync(clientB, inbox.GetProperty("id").GetString()!, "pageSize=1"));
+        var firstId = inboxState.Items[0].GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await clientB.PatchAsJsonAsync($"/api/v1/accounts/me/messages/{firstId}", new { flagged = true })).StatusCode);
+        var flaggedEvent = await sseA.WaitForAsync("state", x => Mailboxes(x).ContainsKey(inbox.GetProperty("id").GetString()!), Deadline);
+        Assert.NotEqual(inboxState.State, Mailboxes(flaggedEvent)[inbox.GetProperty("id").GetString()!]);
 
         // The watcher's instance loses its subscriber: the other instance's subscriber keeps it alive.
         var (holder, holderStream, other, otherStream) = watchersA.RunningWatchers == 1
@@ -267,8 +283,8 @@ public sealed class EventStreamTests
         var user = MailEnvironment.NewUser("sse7");
         await using var imap = await TestImap.ConnectAsync(user);
         var uids = await imap.AppendGeneratedAsync("INBOX", 8, seed: 12);
-        await using var a = App();
-        await using var b = App();
+        await using var a = OnPort(App());
+        await using var b = OnPort(App());
         var (clientA, _, _) = await a.LoginAsync(user);
         var (clientB, _, _) = await b.LoginAsync(user);
         var inbox = await clientA.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox");

@@ -36,8 +36,8 @@ internal sealed partial class AccountWatcher(
 {
     private const StatusItems Items = StatusItems.UidValidity | StatusItems.UidNext | StatusItems.Count | StatusItems.HighestModSeq;
 
-    /// <summary>A watcher that heard of no change re-proves its connection (DONE, NOOP) this often and then renews
-    /// its vouches; well inside <see cref="MailboxFreshness.VouchLifetime"/>.</summary>
+    /// <summary>A watcher that heard of no change renews its vouches this often (after a NOOP proved its connection
+    /// alive); well inside <see cref="MailboxFreshness.VouchLifetime"/>.</summary>
     private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(5);
 
     /// <summary>Even with NOTIFY, every mailbox's state is re-read this often: a notification the server never sent
@@ -47,6 +47,9 @@ internal sealed partial class AccountWatcher(
     private Dictionary<string, (string Path, MailboxStates.State State)>? _known;
     private bool _allVouched;
     private long _lastRead;
+    private long _lastRenew;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>True once the first LIST-STATUS is done and changes are being watched (tests wait for it).</summary>
     public bool Watching { get; private set; }
@@ -121,7 +124,7 @@ internal sealed partial class AccountWatcher(
             while (!stop.IsCancellationRequested)
             {
                 // IDLE until the server reports something (without NOTIFY: until the next poll), at most RenewEvery.
-                var wait = notify ? (options.IdleRestart < RenewEvery ? options.IdleRestart : RenewEvery) : options.PollInterval;
+                var wait = notify ? Min(options.IdleRestart, options.NotifyCheckInterval) : options.PollInterval;
                 using (var done = CancellationTokenSource.CreateLinkedTokenSource(stop, signal.Arm()))
                 {
                     done.CancelAfter(wait);
@@ -152,9 +155,10 @@ internal sealed partial class AccountWatcher(
                 {
                     await ReadAfterNoopAsync(client, signal, stop);
                 }
-                else if (_known is not null)
+                else if (_known is not null && Stopwatch.GetElapsedTime(_lastRenew) >= RenewEvery)
                 {
                     await freshness.RenewAsync([.. _known.Keys], stop);
+                    _lastRenew = Stopwatch.GetTimestamp();
                 }
             }
 

@@ -213,18 +213,11 @@ public sealed partial class MessageAppender(
 
             return result;
         }
-        catch (Exception ex)
+        catch (Exception)
         {
             if (claim is not null)
             {
                 await claim.ReleaseAsync(appendMaybeSent, CancellationToken.None);
-            }
-
-            if (ex is ImapProtocolException && !lease.Client.IsConnected)
-            {
-                // MailKit reports a dropped connection as a protocol error; for the caller it is a retryable outage
-                // (503), and with an Idempotency-Key the retry is safe whatever the server did.
-                throw new IOException("The IMAP connection dropped during the APPEND.", ex);
             }
 
             throw;

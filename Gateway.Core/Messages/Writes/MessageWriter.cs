@@ -147,16 +147,30 @@ public sealed partial class MessageWriter(
             }
         }
 
-        await RunAsync(session, mailbox, reference.UidValidity, retryable: false, async (lease, folder, ct) =>
+        var removing = 0;
+        try
         {
-            var uid = new UniqueId(reference.Uid);
-            RequireUidPlus(lease.Client, "remove one message for good");
-            await CurrentAsync(folder, uid, condstore: false, ct);
-            await folder.StoreAsync([uid], new StoreFlagsRequest(StoreAction.Add, MailKit.MessageFlags.Deleted) { Silent = true }, ct);
-            await folder.ExpungeAsync([uid], ct);
-            await SyncAfterWriteAsync(lease, folder, mailbox, ct);
-            return true;
-        }, cancellationToken);
+            await RunAsync(session, mailbox, reference.UidValidity, retryable: false, async (lease, folder, ct) =>
+            {
+                var uid = new UniqueId(reference.Uid);
+                RequireUidPlus(lease.Client, "remove one message for good");
+                await CurrentAsync(folder, uid, condstore: false, ct);
+                Volatile.Write(ref removing, 1);
+                await folder.StoreAsync([uid], new StoreFlagsRequest(StoreAction.Add, MailKit.MessageFlags.Deleted) { Silent = true }, ct);
+                await folder.ExpungeAsync([uid], ct);
+                Volatile.Write(ref removing, 0);
+                await SyncAfterWriteAsync(lease, folder, mailbox, ct);
+                return true;
+            }, cancellationToken);
+        }
+        catch (GatewayException ex) when (ex is UpstreamUnavailableException or UpstreamTimeoutException or UpstreamProtocolException
+            && Volatile.Read(ref removing) == 1)
+        {
+            throw new IncompleteWriteException(
+                "The connection to the IMAP server failed while the message was being removed for good: it may still be there "
+                + "(possibly marked \\Deleted) or already be gone; no other message was touched. Delete it again (a message already gone answers 404).",
+                ex);
+        }
     }
 
     /// <summary>Marks every message of a mailbox seen with one command (<c>UID STORE 1:* +FLAGS.SILENT (\Seen)</c>).</summary>

@@ -54,6 +54,7 @@ public static class GatewayCoreServiceCollectionExtensions
         services.AddSingleton<MailboxFreshness>();
         services.AddSingleton<FreshnessChecks>();
         services.AddSingleton<MailboxSynchronizer>();
+        services.AddSingleton<WriteCacheSync>();
         services.AddSingleton<MailboxFiller>();
         services.AddHostedService(sp => sp.GetRequiredService<MailboxFiller>());
         services.AddSingleton<MessageListService>();

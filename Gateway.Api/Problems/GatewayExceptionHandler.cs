@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 using Gateway.Core.Errors;
+using Gateway.Core.Imap;
 using Gateway.Core.Storage;
 using MailKit;
 using MailKit.Net.Imap;
@@ -68,6 +69,7 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
     {
         RateLimitedException e => (ProblemTypes.RateLimited, e.Message, true, null, e.RetryAfter),
         UpstreamUnavailableException e => (ProblemTypes.UpstreamUnavailable, e.Message, true, e.ImapCode, e.RetryAfter),
+        IncompleteWriteException { Cause: UpstreamUnavailableException cause } e => (ProblemTypes.UpstreamUnavailable, e.Message, true, cause.ImapCode, cause.RetryAfter),
         Gateway.Core.Idempotency.IdempotencyKeyInUseException e => (ProblemTypes.For(e), e.Message, true, null, e.RetryAfter),
         GatewayException e => (ProblemTypes.For(e), e.Message, e.Retryable ? true : null, e.ImapCode, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ProblemTypes.PayloadTooLarge, "The request body is too large.", false, null, null),
@@ -77,10 +79,11 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
         MailKit.MessageNotFoundException => (ProblemTypes.MessageNotFound, "The message does not exist.", false, null, null),
         MailKit.Security.AuthenticationException => (ProblemTypes.UpstreamAuthFailed, "The IMAP server refused the credentials.", false, null, null),
         SslHandshakeException => (ProblemTypes.UpstreamProtocolError, "TLS with the IMAP server failed.", false, null, null),
+        ImapProtocolException e when ImapErrors.IsDroppedConnection(e) => (ProblemTypes.UpstreamUnavailable, "The connection to the IMAP server dropped.", true, null, ImapErrors.UnavailableRetryAfter),
         ImapProtocolException => (ProblemTypes.UpstreamProtocolError, "The IMAP server answered something unexpected.", true, null, null),
         ImapCommandException e => (ProblemTypes.UpstreamProtocolError, "The IMAP server refused the command: " + e.ResponseText, false, null, null),
         TimeoutException => (ProblemTypes.UpstreamTimeout, "The IMAP server did not answer in time.", true, null, null),
-        ServiceNotConnectedException or SocketException or IOException => (ProblemTypes.UpstreamUnavailable, "The IMAP server is unavailable.", true, null, TimeSpan.FromSeconds(5)),
+        ServiceNotConnectedException or SocketException or IOException => (ProblemTypes.UpstreamUnavailable, "The IMAP server is unavailable.", true, null, ImapErrors.UnavailableRetryAfter),
         StoreUnavailableException => (ProblemTypes.UpstreamUnavailable, "The session store is unavailable.", true, null, TimeSpan.FromSeconds(5)),
         _ => (ProblemTypes.InternalError, "An unexpected error occurred.", null, null, null),
     };

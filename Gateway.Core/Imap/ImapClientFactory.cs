@@ -109,6 +109,11 @@ public sealed class ImapClientFactory : IImapClientFactory
             _logger.ConnectFailed(key, "TLS handshake failed");
             throw new UpstreamProtocolException($"TLS with the IMAP server {key.Host}:{key.Port} failed (certificate or protocol).", ex);
         }
+        catch (ImapProtocolException ex) when (ImapErrors.IsDroppedConnection(ex))
+        {
+            // Closed before or during the greeting (a restarting server, a proxy): an outage, not a broken server.
+            throw Unreachable(key, "connection closed during the greeting", ex);
+        }
         catch (Exception ex) when (ex is ImapProtocolException or NotSupportedException)
         {
             // NotSupportedException: StartTls requested but the server does not offer STARTTLS.

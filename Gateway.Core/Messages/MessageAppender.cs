@@ -46,11 +46,8 @@ public sealed record AppendResult(string MailboxId, uint UidValidity, MessageSum
 public sealed partial class MessageAppender(
     IImapSessionPool pool,
     MailboxService mailboxes,
-    IMessageCacheStore store,
-    MailboxSynchronizer synchronizer,
-    MailboxFreshness freshness,
+    WriteCacheSync cacheSync,
     IIdempotencyStore records,
-    IOptions<MessageCacheOptions> cacheOptions,
     IOptions<PoolOptions> poolOptions,
     TimeProvider time,
     ILogger<MessageAppender> logger)
@@ -204,7 +201,7 @@ public sealed partial class MessageAppender(
                 throw new UpstreamProtocolException("The server accepted the message but does not show it.");
             }
 
-            await SyncCacheAsync(lease, mailbox, after, ct);
+            await cacheSync.AfterWriteAsync(lease, mailbox, after, ct);
             var result = new AppendResult(mailbox.Id, uidValidity, summary);
             if (claim is not null)
             {
@@ -213,18 +210,11 @@ public sealed partial class MessageAppender(
 
             return result;
         }
-        catch (Exception ex)
+        catch (Exception)
         {
             if (claim is not null)
             {
                 await claim.ReleaseAsync(appendMaybeSent, CancellationToken.None);
-            }
-
-            if (ex is ImapProtocolException && !lease.Client.IsConnected)
-            {
-                // MailKit reports a dropped connection as a protocol error; for the caller it is a retryable outage
-                // (503), and with an Idempotency-Key the retry is safe whatever the server did.
-                throw new IOException("The IMAP connection dropped during the APPEND.", ex);
             }
 
             throw;
@@ -265,32 +255,6 @@ public sealed partial class MessageAppender(
         return 0;
     }
 
-    /// <summary>Brings the mailbox's header cache up to <paramref name="server"/> with the synchronizer's delta on this
-    /// connection, and withdraws any push vouch, so the next listing (of any instance) shows the new message. A store
-    /// outage is logged and ignored: the message is stored, and the next listing's freshness check sees the cache behind.</summary>
-    private async Task SyncCacheAsync(ImapLease lease, MailboxRef mailbox, ServerState server, CancellationToken ct)
-    {
-        await freshness.ForgetAsync(mailbox.Id, ct);
-        if (!cacheOptions.Value.Enabled)
-        {
-            return;
-        }
-
-        try
-        {
-            var key = new MailboxCacheKey(mailbox.Id, server.UidValidity);
-            var cached = (await store.ReadAsync(key, ListOrder.Arrival, null, 0, 0, ct)).State;
-            if (cached is not null && !server.Matches(cached))
-            {
-                await synchronizer.RefreshAsync(lease, mailbox.Path, key, cached, server, ct);
-            }
-        }
-        catch (StoreUnavailableException ex)
-        {
-            LogStoreDown(ex, mailbox.Id);
-        }
-    }
-
     private static GatewayException Refused(ImapCommandException ex, MailboxRef mailbox)
     {
         var text = ex.ResponseText ?? string.Empty;
@@ -316,9 +280,6 @@ public sealed partial class MessageAppender(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "APPEND target vanished, resolving again: {Reason}")]
     private partial void LogMailboxVanished(string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Header cache unavailable after an APPEND to mailbox {MailboxId}; the next listing refreshes it")]
-    private partial void LogStoreDown(Exception exception, string mailboxId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency record of an APPEND could not be updated ({Step})")]
     private partial void LogRecordNotUpdated(Exception? exception, string step);

@@ -145,7 +145,9 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
     private async Task RelayAsync(TcpClient client, int number)
     {
-        var server = new TcpClient();
+        // Forwarded line by line: without NoDelay, Nagle and delayed ACKs add ~40 ms to many round trips.
+        client.NoDelay = true;
+        var server = new TcpClient { NoDelay = true };
         var connection = new Connection(this, number, client, server);
         lock (_connections)
         {
@@ -374,8 +376,9 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
         private void Cut(Rule rule)
         {
-            Close();
+            // Fired first: the client may see the closed socket and the test check Fired at once.
             rule.Public.Fire();
+            Close();
         }
 
         private static string Strip(string line) => line.Length > 200 ? line[..200] + "..." : line;

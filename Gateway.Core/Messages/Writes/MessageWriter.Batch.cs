@@ -169,7 +169,7 @@ public sealed partial class MessageWriter
                 }
             }
 
-            await SyncAfterWriteAsync(lease, folder, mailbox, ct);
+            await cacheSync.AfterWriteAsync(lease, folder, mailbox, ct);
             foreach (var (id, reference) in existing)
             {
                 var newId = moved.TryGetValue(reference.Uid, out var d) && d.Validity != 0 ? MessageIds.For(target!.Id, d.Validity, d.Id) : null;

@@ -18,6 +18,7 @@ public sealed partial class MessageWriter
         ImapLease lease, string accountId, IMailFolder folder, MailboxRef target, List<UniqueId> uids, bool move, TransferProgress progress, CancellationToken ct)
     {
         var client = lease.Client;
+        progress.Move = move;
         progress.UidPlus = client.Capabilities.HasFlag(ImapCapabilities.UidPlus);
         var destination = await DestinationAsync(lease, accountId, target, ct);
         var useMove = move && client.Capabilities.HasFlag(ImapCapabilities.Move);
@@ -119,7 +120,7 @@ public sealed partial class MessageWriter
             return await transfer();
         }
         catch (GatewayException ex) when (ex is UpstreamUnavailableException or UpstreamTimeoutException or UpstreamProtocolException
-            && progress.Step is TransferStep.Moving or TransferStep.MarkingDeleted or TransferStep.Expunging)
+            && progress.Step is TransferStep.Copying or TransferStep.Moving or TransferStep.MarkingDeleted or TransferStep.Expunging)
         {
             throw new IncompleteWriteException(Describe(progress, target, undone: false), ex);
         }
@@ -132,15 +133,23 @@ public sealed partial class MessageWriter
             : string.Empty;
         return progress.Step switch
         {
+            TransferStep.Copying when progress.Move =>
+                "The connection to the IMAP server failed while it was copying the message to the target (the first step of a "
+                + "move without MOVE): the message is still in the source mailbox, and the target may or may not hold a copy. "
+                + "List the target before moving again (a second move would copy it a second time).",
+            TransferStep.Copying =>
+                "The connection to the IMAP server failed while it was copying the message: the message is still in its mailbox, "
+                + "and the target may or may not hold a copy. List the target before copying again.",
             TransferStep.Moving =>
                 "The connection to the IMAP server failed while it was moving the message (one atomic MOVE): it is either still "
                 + "in the source mailbox or already in the target, never in neither. List the target before moving again.",
             TransferStep.MarkingDeleted or TransferStep.Expunging when undone =>
                 $"The message was copied to the target mailbox{copy} but could not be removed from the source: it is now in both mailboxes. "
-                + "Delete the source message, or move it again.",
+                + "Delete the source message for good (permanent=true) to finish the move; moving it again would copy it a second time.",
             _ =>
-                $"The message was copied to the target mailbox{copy} but removing it from the source did not complete: it is in both "
-                + "mailboxes (the source copy may be marked \\Deleted). Delete the source message, or move it again.",
+                $"The message was copied to the target mailbox{copy}, but the connection failed before its removal from the source "
+                + "was confirmed: the source copy may still be there (marked \\Deleted) or already be gone. If it is still there, delete it "
+                + "for good (permanent=true) to finish the move; moving it again would copy it a second time.",
         };
     }
 
@@ -161,6 +170,8 @@ public sealed partial class MessageWriter
     private sealed class TransferProgress
     {
         public volatile TransferStep Step;
+
+        public bool Move { get; set; }
 
         public bool UidPlus { get; set; }
 

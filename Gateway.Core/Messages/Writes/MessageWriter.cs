@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Core.Accounts;
 using Gateway.Core.Errors;
 using Gateway.Core.Imap;
@@ -7,7 +6,6 @@ using Gateway.Core.Messages.Cache;
 using MailKit;
 using MailKit.Net.Imap;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Core.Messages.Writes;
 
@@ -18,7 +16,7 @@ namespace Gateway.Core.Messages.Writes;
 /// </summary>
 /// <remarks>
 /// <para>Read-your-writes: after the write, on the same connection, a STATUS of the mailbox and the header cache's delta
-/// refresh (<see cref="MailboxSynchronizer"/>) bring the shared cache up to the write, so the next listing on any
+/// refresh (<see cref="WriteCacheSync"/>) bring the shared cache up to the write, so the next listing on any
 /// instance shows it; the write also withdraws any push vouch (<see cref="MailboxFreshness"/>) for every mailbox it
 /// touched. A mailbox that only gained messages (the target of a move or copy) needs no such step: its UIDNEXT moved,
 /// so the freshness check every listing makes sees that the cache is behind.</para>
@@ -31,10 +29,8 @@ public sealed partial class MessageWriter(
     IImapSessionPool pool,
     MailboxService mailboxes,
     MailboxDirectory directory,
-    IMessageCacheStore store,
-    MailboxSynchronizer synchronizer,
+    WriteCacheSync cacheSync,
     MailboxFreshness freshness,
-    IOptions<MessageCacheOptions> cacheOptions,
     ILogger<MessageWriter> logger)
 {
     private const MessageSummaryItems StateItems = MessageSummaryItems.UniqueId | MessageSummaryItems.Flags;
@@ -99,7 +95,7 @@ public sealed partial class MessageWriter(
             var written = (await ImapMailbox.FetchSummariesAsync(lease.Client, folder, [uid], ct)).FirstOrDefault() ?? throw NotFound();
             if (!change.IsEmpty)
             {
-                await SyncAfterWriteAsync(lease, folder, mailbox, ct);
+                await cacheSync.AfterWriteAsync(lease, folder, mailbox, ct);
             }
 
             return written;
@@ -147,16 +143,30 @@ public sealed partial class MessageWriter(
             }
         }
 
-        await RunAsync(session, mailbox, reference.UidValidity, retryable: false, async (lease, folder, ct) =>
+        var removing = 0;
+        try
         {
-            var uid = new UniqueId(reference.Uid);
-            RequireUidPlus(lease.Client, "remove one message for good");
-            await CurrentAsync(folder, uid, condstore: false, ct);
-            await folder.StoreAsync([uid], new StoreFlagsRequest(StoreAction.Add, MailKit.MessageFlags.Deleted) { Silent = true }, ct);
-            await folder.ExpungeAsync([uid], ct);
-            await SyncAfterWriteAsync(lease, folder, mailbox, ct);
-            return true;
-        }, cancellationToken);
+            await RunAsync(session, mailbox, reference.UidValidity, retryable: false, async (lease, folder, ct) =>
+            {
+                var uid = new UniqueId(reference.Uid);
+                RequireUidPlus(lease.Client, "remove one message for good");
+                await CurrentAsync(folder, uid, condstore: false, ct);
+                Volatile.Write(ref removing, 1);
+                await folder.StoreAsync([uid], new StoreFlagsRequest(StoreAction.Add, MailKit.MessageFlags.Deleted) { Silent = true }, ct);
+                await folder.ExpungeAsync([uid], ct);
+                Volatile.Write(ref removing, 0);
+                await cacheSync.AfterWriteAsync(lease, folder, mailbox, ct);
+                return true;
+            }, cancellationToken);
+        }
+        catch (GatewayException ex) when (ex is UpstreamUnavailableException or UpstreamTimeoutException or UpstreamProtocolException
+            && Volatile.Read(ref removing) == 1)
+        {
+            throw new IncompleteWriteException(
+                "The connection to the IMAP server failed while the message was being removed for good: it may still be there "
+                + "(possibly marked \\Deleted) or already be gone; no other message was touched. Delete it again (a message already gone answers 404).",
+                ex);
+        }
     }
 
     /// <summary>Marks every message of a mailbox seen with one command (<c>UID STORE 1:* +FLAGS.SILENT (\Seen)</c>).</summary>
@@ -177,7 +187,7 @@ public sealed partial class MessageWriter(
                 if (folder.Count > 0)
                 {
                     await folder.StoreAsync(UniqueIdRange.All, new StoreFlagsRequest(StoreAction.Add, MailKit.MessageFlags.Seen) { Silent = true }, ct);
-                    await SyncAfterWriteAsync(lease, folder, mailbox, ct);
+                    await cacheSync.AfterWriteAsync(lease, folder, mailbox, ct);
                 }
 
                 return true;
@@ -213,7 +223,7 @@ public sealed partial class MessageWriter(
             var result = await TransferAsync(lease, session.AccountId, folder, target, [uid], move, progress, ct);
             if (move)
             {
-                await SyncAfterWriteAsync(lease, folder, source, ct);
+                await cacheSync.AfterWriteAsync(lease, folder, source, ct);
             }
 
             return result;
@@ -324,46 +334,6 @@ public sealed partial class MessageWriter(
         }
     }
 
-    /// <summary>
-    /// Brings the header cache of the mailbox just written up to the write, on the same connection: STATUS of the
-    /// selected mailbox (its view includes the write), then the synchronizer's delta when a cache exists. Withdraws
-    /// any push vouch for the mailbox. Never fails the write, which has happened: a store outage or a connection lost
-    /// here is logged, and a cache behind the server is refreshed by the next listing's freshness check (a dead
-    /// connection is discarded by the pool on return).
-    /// </summary>
-    private async Task SyncAfterWriteAsync(ImapLease lease, IMailFolder folder, MailboxRef mailbox, CancellationToken ct)
-    {
-        await freshness.ForgetAsync(mailbox.Id, ct);
-        if (!cacheOptions.Value.Enabled)
-        {
-            return;
-        }
-
-        try
-        {
-            var items = StatusItems.UidValidity | StatusItems.UidNext | StatusItems.Count;
-            if (lease.Client.Capabilities.HasFlag(ImapCapabilities.CondStore))
-            {
-                items |= StatusItems.HighestModSeq;
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            await folder.StatusAsync(items, ct);
-            lease.MarkSelectionVerified();
-            var server = new ServerState(folder.UidValidity, folder.UidNext?.Id ?? 0, folder.HighestModSeq, folder.Count, Math.Min(started, lease.SyncedAt));
-            var key = new MailboxCacheKey(mailbox.Id, folder.UidValidity);
-            var cached = (await store.ReadAsync(key, ListOrder.Arrival, null, 0, 0, ct)).State;
-            if (cached is not null && !server.Matches(cached))
-            {
-                await synchronizer.RefreshAsync(lease, mailbox.Path, key, cached, server, ct);
-            }
-        }
-        catch (Exception ex)
-        {
-            LogSyncFailed(ex, mailbox.Id);
-        }
-    }
-
     private async Task<MailboxRef> SourceAsync(AccountSession session, string mailboxId, CancellationToken cancellationToken, bool refresh = false)
     {
         try
@@ -426,9 +396,6 @@ public sealed partial class MessageWriter(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A mailbox of account {AccountId} vanished since it was cached; looking it up again")]
     private partial void LogMailboxVanished(string accountId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The header cache of mailbox {MailboxId} could not follow a write; the next listing refreshes it")]
-    private partial void LogSyncFailed(Exception exception, string mailboxId);
 }
 
 /// <summary>A message as a write left it.</summary>

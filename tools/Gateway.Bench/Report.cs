@@ -66,7 +66,7 @@ internal sealed class Report(PhaseResults results, MachineInfo machine, IReadOnl
             rows.Add(["B3", "the same with the header cache off (`Cache:Enabled=false`): pooling alone", Fig("B3.nocache.rps", "0"), Fig("B3.baseline.rps", "0.0"), RatioText(noCache, "0.0"), "(information)", AtLeast(noCache?.Median, 10, "×")]);
         }
 
-        foreach (var (variant, label) in Variants)
+        foreach (var (variant, label) in Variants.Where(v => v.Key != "pushed"))
         {
             var correct = results.Get($"B4.{variant}.correct");
             var stale = correct.Count(c => c == 0);

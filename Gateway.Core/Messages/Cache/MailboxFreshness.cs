@@ -27,6 +27,10 @@ public sealed class MailboxFreshness
 
     private static readonly TimeSpan EpochLifetime = TimeSpan.FromDays(1);
 
+    /// <summary>How long an instance remembers that a mailbox is not vouched (so listings without a watcher do not
+    /// ask the store each time); a new vouch is seen after at most this long.</summary>
+    private static readonly TimeSpan MissMemory = TimeSpan.FromSeconds(1);
+
     // KEYS: fresh hashes; ARGV[1] ttl ms, then per key: epoch, state.
     private const string VouchScript = """
         local n = 0
@@ -64,6 +68,7 @@ public sealed class MailboxFreshness
     private readonly bool _useRedis;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Entry> _local = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _misses = new(StringComparer.Ordinal);
 
     public MailboxFreshness(RedisConnection redis, IOptions<RedisOptions> options, TimeProvider time)
     {
@@ -82,17 +87,33 @@ public sealed class MailboxFreshness
                 : null;
         }
 
-        try
-        {
-            var token = (string?)await _redis.RunAsync(db => db.HashGetAsync(Key(mailboxId), "s"), cancellationToken);
-            return token is not null && MailboxStates.TryDecode(token, out var s)
-                ? new ServerState(s.UidValidity, s.UidNext, s.HighestModSeq, s.Exists, System.Diagnostics.Stopwatch.GetTimestamp())
-                : null;
-        }
-        catch (StoreUnavailableException)
+        // "Not vouched" may be remembered briefly (the caller then checks with IMAP, which is always right); "vouched"
+        // never is, since a write on another instance withdraws it in the store only.
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_misses.TryGetValue(mailboxId, out var until) && until > now)
         {
             return null;
         }
+
+        try
+        {
+            var token = (string?)await _redis.RunAsync(db => db.HashGetAsync(Key(mailboxId), "s"), cancellationToken);
+            if (token is not null && MailboxStates.TryDecode(token, out var s))
+            {
+                return new ServerState(s.UidValidity, s.UidNext, s.HighestModSeq, s.Exists, now);
+            }
+        }
+        catch (StoreUnavailableException)
+        {
+        }
+
+        _misses[mailboxId] = now + (long)(MissMemory.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        if (_misses.Count > 100_000)
+        {
+            _misses.Clear();
+        }
+
+        return null;
     }
 
     /// <summary>Withdraws any vouch of <paramref name="mailboxId"/> and makes vouches read before now impossible to

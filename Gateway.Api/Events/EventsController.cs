@@ -72,7 +72,7 @@ public sealed class EventsController(
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/event-stream")]
     public async Task Stream(string accountId, [FromQuery] string? ticket, CancellationToken cancellationToken)
     {
-        GC.KeepAlive(ticket); // read by the authentication handler; a parameter here so OpenAPI describes it
+        _ = ticket; // read by the authentication handler; a parameter here so OpenAPI describes it
         var session = HttpContext.GetAccountSession(accountId);
         var lastEventId = Request.Headers["Last-Event-ID"].ToString();
         if (lastEventId.Length > 0 && !EventIds.TryParse(lastEventId, out _))

@@ -27,6 +27,7 @@ env ASPNETCORE_ENVIRONMENT=Production RateLimiting__PermitsPerSecond=0 Logging__
   dotnet "$dll" --urls http://127.0.0.1:0 >"$out/gateway.log" 2>&1 &
 gateway=$!
 trap 'kill "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null' EXIT
+trap 'exit 143' TERM INT
 
 url=
 for _ in $(seq 1 150); do

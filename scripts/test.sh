@@ -28,6 +28,15 @@ fi
 dotnet test Gateway.slnx -c Release --no-build -nologo --logger "console;verbosity=minimal" --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# The line CI reads (PITFALLS 34).
-awk '/^(Passed|Failed)!  - Failed:/ {gsub(",","");f+=$4;p+=$6;s+=$8} END{printf "tests: %d passed, %d failed, %d skipped\n",p,f,s}' "$log"
+# Generated clients (C# with Kiota, TypeScript with openapi-typescript + openapi-fetch) walking a real gateway;
+# only on a full run (no extra arguments). Bounded: each step in scripts/clients.sh has its own timeout.
+if [ "$#" -eq 0 ]; then
+  timeout 900 scripts/clients.sh "$log" || { status=1; grep -q '^client-step failed' "$log" || echo "client-step failed: scripts/clients.sh" >>"$log"; }
+fi
+
+# The line CI reads (PITFALLS 34): dotnet test summaries, node --test's TAP totals, and failed client steps.
+awk '/^(Passed|Failed)!  - Failed:/ {gsub(",","");f+=$4;p+=$6;s+=$8}
+     /^# pass [0-9]+$/ {p+=$3} /^# fail [0-9]+$/ {f+=$3} /^# skipped [0-9]+$/ {s+=$3}
+     /^client-step failed:/ {f+=1}
+     END{printf "tests: %d passed, %d failed, %d skipped\n",p,f,s}' "$log"
 exit "$status"

@@ -14,6 +14,8 @@ namespace Gateway.Api.Accounts;
 public sealed class AccountsController(AccountService accounts) : ControllerBase
 {
     /// <summary>Who the caller is, what the IMAP server can do, and the quota where the server reports one.</summary>
+    /// <remarks><c>capabilities</c> tells which features the server offers (CONDSTORE for ETags, QRESYNC for change
+    /// feeds, NOTIFY or IDLE for push, SORT, MOVE...); <c>quota</c> is null on servers without the QUOTA extension.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     /// <response code="200">The account.</response>

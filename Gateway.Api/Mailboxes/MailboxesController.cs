@@ -25,6 +25,8 @@ namespace Gateway.Api.Mailboxes;
 public sealed class MailboxesController(MailboxService mailboxes, MessageListService listings, MailboxListChangesService listChanges) : ControllerBase
 {
     /// <summary>Lists every mailbox with its role, counts and subscription.</summary>
+    /// <remarks>The answer's <c>state</c> is a sync point for <c>GET .../mailboxes/changes?since=</c>. Each mailbox
+    /// carries <c>cache</c>, the progress of the gateway's header cache for it.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
     /// <response code="200">The mailboxes, INBOX first, then by path.</response>
@@ -70,6 +72,7 @@ public sealed class MailboxesController(MailboxService mailboxes, MessageListSer
     }
 
     /// <summary>Creates a mailbox (subscribed).</summary>
+    /// <remarks>IMAP <c>CREATE</c> then <c>SUBSCRIBE</c>; <c>parentId</c> nests it under another mailbox.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="request">Name and optional parent.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
@@ -90,6 +93,8 @@ public sealed class MailboxesController(MailboxService mailboxes, MessageListSer
     }
 
     /// <summary>One mailbox.</summary>
+    /// <remarks><c>mailboxId</c> also takes a role alias: <c>inbox</c>, <c>sent</c>, <c>drafts</c>, <c>trash</c>,
+    /// <c>junk</c>, <c>archive</c>.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="mailboxId">A mailbox id or a role alias.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>
@@ -107,6 +112,8 @@ public sealed class MailboxesController(MailboxService mailboxes, MessageListSer
     }
 
     /// <summary>Renames, moves or (un)subscribes a mailbox.</summary>
+    /// <remarks>Fields left out are not changed; <c>parentId: null</c> moves the mailbox to the top level. A mailbox id
+    /// follows the mailbox's path, so a rename or move answers a new id.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="mailboxId">A mailbox id or a role alias.</param>
     /// <param name="request">What to change.</param>
@@ -128,6 +135,7 @@ public sealed class MailboxesController(MailboxService mailboxes, MessageListSer
     }
 
     /// <summary>Deletes a mailbox and the messages in it.</summary>
+    /// <remarks>IMAP <c>DELETE</c>: the messages are removed for good, not moved to the Trash.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="mailboxId">A mailbox id or a role alias.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>

@@ -87,6 +87,8 @@ public sealed class MessageWritesController(MessageWriter writer) : ControllerBa
     }
 
     /// <summary>Copies a message to a mailbox.</summary>
+    /// <remarks>IMAP <c>UID COPY</c>. The copy's id is null when the server does not report the new UID (no
+    /// UIDPLUS); then there is no <c>Location</c>.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="messageId">A message id.</param>
     /// <param name="request">The target mailbox (the message's own mailbox makes a duplicate).</param>
@@ -169,6 +171,7 @@ public sealed class MessageWritesController(MessageWriter writer) : ControllerBa
     }
 
     /// <summary>Marks every message of a mailbox read, with one IMAP command.</summary>
+    /// <remarks><c>UID STORE 1:* +FLAGS.SILENT (\Seen)</c>: the messages present when the command runs.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="mailboxId">A mailbox id or role alias.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>

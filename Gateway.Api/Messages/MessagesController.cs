@@ -23,6 +23,7 @@ namespace Gateway.Api.Messages;
 public sealed class MessagesController(MessageReader reader) : ControllerBase
 {
     /// <summary>One message: what listings show, plus all headers, the text and sanitized HTML bodies, attachments.</summary>
+    /// <remarks>Reading a message never sets <c>\Seen</c>. Attachments carry their own download URLs.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="messageId">A message id from a listing.</param>
     /// <param name="allowRemote">Keep remote images, backgrounds and CSS loads in <c>html</c> (default false: removed,
@@ -49,6 +50,7 @@ public sealed class MessagesController(MessageReader reader) : ControllerBase
     }
 
     /// <summary>The message exactly as the server holds it (RFC 5322 bytes), streamed.</summary>
+    /// <remarks>Served as <c>message/rfc822</c>, a download, without being held in memory.</remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="messageId">A message id from a listing.</param>
     /// <param name="cancellationToken">Aborted with the request.</param>

@@ -17,6 +17,9 @@ public sealed class SessionsController(SessionService sessions) : ControllerBase
     private const int MaxSecretLength = 8192;
 
     /// <summary>Logs in to the IMAP server once to verify the credentials and returns a bearer token.</summary>
+    /// <remarks>Give <c>password</c> (IMAP LOGIN) or <c>accessToken</c> (XOAUTH2), not both. The token is sent as
+    /// <c>Authorization: Bearer</c>; the session expires after <c>Sessions:IdleTimeout</c> unused and at the latest
+    /// after <c>Sessions:MaxLifetime</c>.</remarks>
     /// <response code="201">The session; the token is shown only this once.</response>
     /// <response code="400">Malformed request: missing user name, neither or both of password and accessToken.</response>
     /// <response code="401">The IMAP server refused the credentials (<c>upstream-auth-failed</c>).</response>
@@ -51,6 +54,8 @@ public sealed class SessionsController(SessionService sessions) : ControllerBase
     }
 
     /// <summary>Revokes the bearer token used for this call.</summary>
+    /// <remarks>The session and its stored credentials are deleted; its IMAP connections are closed when no other
+    /// session uses them. Other sessions of the same user keep working.</remarks>
     /// <response code="204">Revoked; the token no longer works.</response>
     /// <response code="401">No valid bearer token.</response>
     [HttpDelete("current", Name = "deleteCurrentSession")]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need (Dovecot, Redis; installed with apt when missing) and runs every test.
-# Prints a closing line "tests: N passed, M failed, K skipped" and exits non-zero when any test fails.
+# Sets up everything the tests need (Dovecot, Redis; installed with apt when missing), runs every test, then lints the
+# OpenAPI document the tests saved (scripts/lint-openapi.sh, Spectral; the lint counts as one more test).
+# Prints a closing line "tests: N passed, M failed, K skipped" and exits non-zero when any test or the lint fails.
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Mailboxes]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +26,21 @@ if ! dotnet build Gateway.slnx -c Release -nologo -v q >artifacts/build.log 2>&1
   exit 1
 fi
 
+# A stale document must not be linted: the OpenAPI test writes a fresh one (the lint script runs that test alone
+# when a --filter left it out).
+rm -f artifacts/openapi/swagger.json
 dotnet test Gateway.slnx -c Release --no-build -nologo --logger "console;verbosity=minimal" --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# The OpenAPI document the tests saved, linted with Spectral (counts as one test; a line in the log for the summary).
+lint_started=$SECONDS
+if scripts/lint-openapi.sh; then
+  echo "openapi-lint: passed" >>"$log"
+else
+  status=1
+  echo "openapi-lint: failed" >>"$log"
+fi
+echo "openapi lint took $((SECONDS - lint_started)) s"
 
 # Generated clients (C# with Kiota, TypeScript with openapi-typescript + openapi-fetch) walking a real gateway;
 # only on a full run (no extra arguments). Bounded: each step in scripts/clients.sh has its own timeout.
@@ -34,8 +48,10 @@ if [ "$#" -eq 0 ]; then
   timeout 900 scripts/clients.sh "$log" || { status=1; grep -q '^client-step failed' "$log" || echo "client-step failed: scripts/clients.sh" >>"$log"; }
 fi
 
-# The line CI reads (PITFALLS 34): dotnet test summaries, node --test's TAP totals, and failed client steps.
+# The line CI reads (PITFALLS 34): dotnet test summaries, the OpenAPI lint, node --test's TAP totals, and failed
+# client steps.
 awk '/^(Passed|Failed)!  - Failed:/ {gsub(",","");f+=$4;p+=$6;s+=$8}
+     /^openapi-lint: passed$/ {p+=1} /^openapi-lint: failed$/ {f+=1}
      /^# pass [0-9]+$/ {p+=$3} /^# fail [0-9]+$/ {f+=$3} /^# skipped [0-9]+$/ {s+=$3}
      /^client-step failed:/ {f+=1}
      END{printf "tests: %d passed, %d failed, %d skipped\n",p,f,s}' "$log"

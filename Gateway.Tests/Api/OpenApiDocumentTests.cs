@@ -42,6 +42,37 @@ public sealed class OpenApiDocumentTests
         }
     }
 
+    /// <summary>Saves the served document to <c>artifacts/openapi/swagger.json</c> (or <c>$OPENAPI_OUTPUT</c>) for
+    /// <c>scripts/lint-openapi.sh</c>, which lints it with Spectral after the .NET tests.</summary>
+    [Fact]
+    public async Task SwaggerJson_IsSavedForTheLinter()
+    {
+        await using var app = new GatewayApplication();
+        var json = await app.CreateClient().GetStringAsync("/swagger/v1/swagger.json");
+
+        var path = Environment.GetEnvironmentVariable("OPENAPI_OUTPUT") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(RepositoryRoot(), "artifacts", "openapi", "swagger.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, json);
+
+        using var parsed = JsonDocument.Parse(json);
+        Assert.True(parsed.RootElement.TryGetProperty("openapi", out _));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Gateway.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Gateway.slnx not found above " + AppContext.BaseDirectory);
+    }
+
     [Fact]
     public async Task SwaggerUi_IsServed()
     {

@@ -21,7 +21,7 @@ namespace Gateway.Api.Infrastructure;
 /// <summary>The HTTP side of the composition root.</summary>
 public static class GatewayApiExtensions
 {
-    /// <summary>Registers Core, auth, problem details, controllers, OpenAPI, health checks, metrics and rate limits.</summary>
+    /// <summary>Registers Core, auth, problem details, controllers, OpenAPI, CORS, health checks, metrics and rate limits.</summary>
     public static WebApplicationBuilder AddGatewayApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -57,6 +57,7 @@ public static class GatewayApiExtensions
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
 
         services.AddGatewayOpenApi();
+        services.AddGatewayCors();
 
         services.AddHealthChecks()
             .AddCheck<ImapServerHealthCheck>("imap", tags: ["ready"])
@@ -110,6 +111,7 @@ public static class GatewayApiExtensions
             options.DocumentTitle = "IMAP-to-REST gateway";
         });
         app.UseRouting();
+        app.UseGatewayCors(); // before authentication: preflights carry no token
         app.Use(RejectOversizedBodies);
         app.UseAuthentication();
         app.UseRateLimiter();

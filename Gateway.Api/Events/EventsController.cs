@@ -61,23 +61,28 @@ public sealed class EventsController(
     /// mailbox you show (with <c>/changes</c> from your saved states, which do not expire);</item>
     /// <item>a comment line every 30 s, to keep proxies from closing an idle stream.</item>
     /// </list>
-    /// <para>Reconnect with <c>Last-Event-ID</c> (EventSource does it by itself) to receive every event you missed.
+    /// <para>Reconnect with <c>Last-Event-ID</c> (EventSource does it by itself), or <c>?lastEventId=</c> on a new
+    /// stream, to receive every event you missed.
     /// One watcher per account serves all its streams, on every gateway instance.</para>
     /// </remarks>
     /// <param name="accountId"><c>me</c>, or the caller's own account id.</param>
     /// <param name="ticket">A ticket from <c>POST .../events/ticket</c>, instead of the Authorization header.</param>
+    /// <param name="lastEventId">The id of the last event received, to resume after it: the same as the
+    /// <c>Last-Event-ID</c> header (which wins when both are sent), for a browser that opens a new <c>EventSource</c>
+    /// with a new ticket.</param>
     /// <param name="cancellationToken">Aborted when the client disconnects.</param>
     /// <response code="200">The event stream (<c>text/event-stream</c>), open until the client leaves.</response>
     [HttpGet(Name = "streamEvents")]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/event-stream")]
-    public async Task Stream(string accountId, [FromQuery] string? ticket, CancellationToken cancellationToken)
+    public async Task Stream(string accountId, [FromQuery] string? ticket, [FromQuery] string? lastEventId, CancellationToken cancellationToken)
     {
         _ = ticket; // read by the authentication handler; a parameter here so OpenAPI describes it
         var session = HttpContext.GetAccountSession(accountId);
-        var lastEventId = Request.Headers["Last-Event-ID"].ToString();
+        var header = Request.Headers["Last-Event-ID"].ToString();
+        lastEventId = header.Length > 0 ? header : lastEventId ?? string.Empty;
         if (lastEventId.Length > 0 && !EventIds.TryParse(lastEventId, out _))
         {
-            throw Core.Errors.RequestValidationException.For("Last-Event-ID", "Last-Event-ID is not an id this stream sent.");
+            throw Core.Errors.RequestValidationException.For("Last-Event-ID", "Last-Event-ID (or lastEventId) is not an id this stream sent.");
         }
 
         var queue = Channel.CreateBounded<PushEvent>(new BoundedChannelOptions(Backlog) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });

@@ -149,6 +149,21 @@ public sealed class EventStreamTests
             }
         }
 
+        // The same through ?lastEventId= on a new stream (a browser's new EventSource cannot set the header).
+        await using (var byQuery = await SseClient.OpenAsync(client, $"/api/v1/accounts/me/events?lastEventId={lastId}"))
+        {
+            var replayed = new Dictionary<string, string>();
+            while (!replayed.ContainsKey(laterId) || replayed.GetValueOrDefault(inboxId) != expected)
+            {
+                var e = await byQuery.NextAsync(Deadline);
+                Assert.NotEqual("reset", e.Event);
+                foreach (var (id, state) in e.Event == "state" ? Mailboxes(e) : [])
+                {
+                    replayed[id] = state;
+                }
+            }
+        }
+
         // And a Last-Event-ID this log never had: reset.
         await using var bogus = await SseClient.OpenAsync(client, "/api/v1/accounts/me/events", "1-999999");
         Assert.Equal("reset", (await bogus.NextAsync()).Event);

@@ -92,6 +92,8 @@ running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 dovecot_was_running=0; running "$dovecot_pidfile" && dovecot_was_running=1
 redis_was_running=0; running "$redis_pidfile" && redis_was_running=1
 scripts/mailenv.sh up
+# The port can answer a moment before Dovecot's master has written its pid file.
+for _ in $(seq 1 50); do [ -s "$dovecot_pidfile" ] && [ -s "$redis_pidfile" ] && break; sleep 0.1; done
 [ "$dovecot_was_running" = 1 ] || STARTED_PIDS+=("$(cat "$dovecot_pidfile")")
 [ "$redis_was_running" = 1 ] || STARTED_PIDS+=("$(cat "$redis_pidfile")")
 eval "$(scripts/mailenv.sh env)"

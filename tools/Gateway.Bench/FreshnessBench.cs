@@ -28,6 +28,18 @@ internal static class FreshnessBench
             other = await root.CreateAsync(OtherMailbox, true, ct) ?? throw new InvalidOperationException("CREATE gave no folder.");
         }
 
+        // A run stopped by its time limit cannot clean up after itself: remove what an earlier one left.
+        foreach (var folder in new[] { imap.Inbox, other })
+        {
+            await folder.OpenAsync(FolderAccess.ReadWrite, ct);
+            var stale = await folder.SearchAsync(MailKit.Search.SearchQuery.SubjectContains("Bench freshness"), ct);
+            if (stale.Count > 0)
+            {
+                await folder.StoreAsync(stale, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, ct);
+                await folder.ExpungeAsync(stale, ct);
+            }
+        }
+
         using var list = await gateway.GetJsonAsync("/api/v1/accounts/me/mailboxes", ct);
         var ids = list.RootElement.GetProperty("items").EnumerateArray()
             .ToDictionary(m => m.GetProperty("path").GetString()!, m => m.GetProperty("id").GetString()!);

@@ -51,23 +51,8 @@ public sealed class MailboxChangesService(
         }
 
         var limit = Math.Min(maxChanges ?? DefaultMaxChanges, MaxChangesLimit);
-        var mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: false, cancellationToken);
-        try
-        {
-            return await ChangesInAsync(session, mailbox, since, point, limit, cancellationToken);
-        }
-        catch (MailboxVanishedException)
-        {
-            mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: true, cancellationToken);
-            try
-            {
-                return await ChangesInAsync(session, mailbox, since, point, limit, cancellationToken);
-            }
-            catch (MailboxVanishedException ex)
-            {
-                throw new MailboxNotFoundException($"Mailbox '{mailboxIdOrAlias}' does not exist: {ex.Message}");
-            }
-        }
+        return await ImapMailbox.InResolvedAsync(
+            mailboxes, session, mailboxIdOrAlias, mailbox => ChangesInAsync(session, mailbox, since, point, limit, cancellationToken), cancellationToken);
     }
 
     private async Task<MailboxChanges> ChangesInAsync(AccountSession session, MailboxRef mailbox, string since, ChangePoint point, int limit, CancellationToken ct)

@@ -14,6 +14,7 @@ internal sealed class PooledImapConnection
         Client = client;
         Owner = owner;
         LastReturned = now;
+        _onReport = OnReport;
     }
 
     public long Id { get; }
@@ -30,6 +31,7 @@ internal sealed class PooledImapConnection
     /// <summary>Set by eviction while leased: close instead of pooling on return.</summary>
     public bool CloseOnReturn { get; set; }
 
+    private readonly EventHandler _onReport;
     private IMailFolder? _selectedFolder;
     private long _reports;
     private long _verifiedAt = -1;
@@ -70,41 +72,7 @@ internal sealed class PooledImapConnection
     /// <summary>Records that the selected folder's values were just read from the server (SELECT/EXAMINE or STATUS).</summary>
     public void MarkVerified() => _verifiedAt = _reports;
 
-    private void Watch(IMailFolder folder, bool on)
-    {
-        if (on)
-        {
-            folder.CountChanged += OnReport;
-            folder.RecentChanged += OnReport;
-            folder.UidNextChanged += OnReport;
-            folder.UidValidityChanged += OnReport;
-            folder.HighestModSeqChanged += OnReport;
-            folder.MessageExpunged += OnReport;
-            folder.MessagesVanished += OnReport;
-            folder.MessageFlagsChanged += OnReport;
-            folder.MessageLabelsChanged += OnReport;
-            folder.ModSeqChanged += OnReport;
-            folder.AnnotationsChanged += OnReport;
-            folder.MessageSummaryFetched += OnReport;
-            folder.Closed += OnReport;
-        }
-        else
-        {
-            folder.CountChanged -= OnReport;
-            folder.RecentChanged -= OnReport;
-            folder.UidNextChanged -= OnReport;
-            folder.UidValidityChanged -= OnReport;
-            folder.HighestModSeqChanged -= OnReport;
-            folder.MessageExpunged -= OnReport;
-            folder.MessagesVanished -= OnReport;
-            folder.MessageFlagsChanged -= OnReport;
-            folder.MessageLabelsChanged -= OnReport;
-            folder.ModSeqChanged -= OnReport;
-            folder.AnnotationsChanged -= OnReport;
-            folder.MessageSummaryFetched -= OnReport;
-            folder.Closed -= OnReport;
-        }
-    }
+    private void Watch(IMailFolder folder, bool on) => FolderReports.Watch(folder, _onReport, on);
 
     private void OnReport(object? sender, EventArgs e) => _reports++;
 

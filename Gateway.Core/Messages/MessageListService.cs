@@ -92,24 +92,9 @@ public sealed partial class MessageListService(
     /// <exception cref="UidValidityChangedException">The page token is from an older UIDVALIDITY.</exception>
     public async Task<MessagePage> ListAsync(AccountSession session, string mailboxIdOrAlias, MessageListQuery query, Func<string, bool>? known, CancellationToken cancellationToken)
     {
-        var mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: false, cancellationToken);
-        try
-        {
-            return await ListInAsync(session, mailbox, query, known, cancellationToken);
-        }
-        catch (MailboxVanishedException)
-        {
-            // The cached name is stale (renamed or deleted elsewhere): resolve at the server and try once more.
-            mailbox = await mailboxes.ResolveAsync(session, mailboxIdOrAlias, refresh: true, cancellationToken);
-            try
-            {
-                return await ListInAsync(session, mailbox, query, known, cancellationToken);
-            }
-            catch (MailboxVanishedException ex)
-            {
-                throw new MailboxNotFoundException($"Mailbox '{mailboxIdOrAlias}' does not exist: {ex.Message}");
-            }
-        }
+        // A stale cached name (renamed or deleted elsewhere) is resolved at the server and tried once more.
+        return await ImapMailbox.InResolvedAsync(
+            mailboxes, session, mailboxIdOrAlias, mailbox => ListInAsync(session, mailbox, query, known, cancellationToken), cancellationToken);
     }
 
     /// <summary>How far the header cache of each mailbox is filled (null where the store cannot say, e.g. Redis down).</summary>

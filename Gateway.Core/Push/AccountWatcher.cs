@@ -348,9 +348,12 @@ internal sealed partial class AccountWatcher(
     private sealed class SignalSource : IDisposable
     {
         private readonly HashSet<IMailFolder> _watched = [];
+        private readonly EventHandler _onEvent;
         private CancellationTokenSource _current = new();
         private volatile bool _armed;
         private volatile bool _pending;
+
+        public SignalSource() => _onEvent = OnEvent;
 
         /// <summary>True when something was reported since <see cref="Arm"/> (before IDLE started).</summary>
         public bool Pending => _pending;
@@ -379,16 +382,7 @@ internal sealed partial class AccountWatcher(
                 return;
             }
 
-            folder.CountChanged += OnEvent;
-            folder.UidNextChanged += OnEvent;
-            folder.UidValidityChanged += OnEvent;
-            folder.HighestModSeqChanged += OnEvent;
-            folder.MessageExpunged += OnEvent;
-            folder.MessagesVanished += OnEvent;
-            folder.MessageFlagsChanged += OnEvent;
-            folder.ModSeqChanged += OnEvent;
-            folder.Deleted += OnEvent;
-            folder.Renamed += OnEvent;
+            FolderReports.Watch(folder, _onEvent, true);
         }
 
         public void OnEvent(object? sender, EventArgs e)
@@ -412,16 +406,7 @@ internal sealed partial class AccountWatcher(
         {
             foreach (var folder in _watched)
             {
-                folder.CountChanged -= OnEvent;
-                folder.UidNextChanged -= OnEvent;
-                folder.UidValidityChanged -= OnEvent;
-                folder.HighestModSeqChanged -= OnEvent;
-                folder.MessageExpunged -= OnEvent;
-                folder.MessagesVanished -= OnEvent;
-                folder.MessageFlagsChanged -= OnEvent;
-                folder.ModSeqChanged -= OnEvent;
-                folder.Deleted -= OnEvent;
-                folder.Renamed -= OnEvent;
+                FolderReports.Watch(folder, _onEvent, false);
             }
 
             _current.Dispose();

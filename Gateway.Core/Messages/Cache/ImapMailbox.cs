@@ -27,6 +27,31 @@ internal sealed class MailboxVanishedException(string message, Exception? inner 
 /// <summary>IMAP building blocks shared by listings, refreshes and fills.</summary>
 internal static class ImapMailbox
 {
+    /// <summary>Resolves <paramref name="idOrAlias"/> and runs <paramref name="work"/> on it; when the server says the
+    /// cached name does not exist (renamed or deleted elsewhere), resolves at the server and tries once more.</summary>
+    /// <exception cref="Errors.MailboxNotFoundException">No such mailbox, even at the server.</exception>
+    public static async Task<T> InResolvedAsync<T>(
+        MailboxService mailboxes, Accounts.AccountSession session, string idOrAlias, Func<MailboxRef, Task<T>> work, CancellationToken ct)
+    {
+        var mailbox = await mailboxes.ResolveAsync(session, idOrAlias, refresh: false, ct);
+        try
+        {
+            return await work(mailbox);
+        }
+        catch (MailboxVanishedException)
+        {
+            mailbox = await mailboxes.ResolveAsync(session, idOrAlias, refresh: true, ct);
+            try
+            {
+                return await work(mailbox);
+            }
+            catch (MailboxVanishedException ex)
+            {
+                throw new Errors.MailboxNotFoundException($"Mailbox '{idOrAlias}' does not exist: {ex.Message}");
+            }
+        }
+    }
+
     /// <summary>The folder object for <paramref name="path"/> (a LIST the first time on a connection, then cached by MailKit).</summary>
     public static async Task<IMailFolder> FolderAsync(ImapClient client, string path, CancellationToken ct)
     {

@@ -42,6 +42,22 @@ public sealed class EventStreamTests
         return sse;
     }
 
+    /// <summary>Subscribes, then waits until the account is watched: "ready" also comes when the watcher has not
+    /// started within a few seconds (a busy CI machine), and changes made before it starts are not reported.</summary>
+    private static async Task<SseClient> SubscribeWatchedAsync(GatewayApplication app, HttpClient client, string accountId)
+    {
+        var sse = await SubscribeAsync(client);
+        var watchers = app.Services.GetRequiredService<PushWatchers>();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await watchers.IsWatchedAsync(accountId, CancellationToken.None))
+        {
+            Assert.True(DateTime.UtcNow < until, "The watcher did not start in 30 s.");
+            await Task.Delay(50);
+        }
+
+        return sse;
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -51,12 +67,12 @@ public sealed class EventStreamTests
         await using var imap = await TestImap.ConnectAsync(user);
         await imap.AppendGeneratedAsync("Projects", 2, seed: 1);
         await using var app = App(useRedis: useRedis);
-        var (client, _, _) = await app.LoginAsync(user);
+        var (client, accountId, _) = await app.LoginAsync(user);
         var inboxId = (await client.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox")).GetProperty("id").GetString()!;
         var projectsId = await Listing.MailboxIdAsync(client, "Projects");
         await Listing.PageAsync(client, projectsId, "pageSize=5"); // a cached listing: the watcher refreshes it
 
-        await using var sse = await SubscribeAsync(client);
+        await using var sse = await SubscribeWatchedAsync(app, client, accountId);
         foreach (var (path, id) in new[] { ("INBOX", inboxId), ("Projects", projectsId) })
         {
             var clock = Stopwatch.StartNew();
@@ -79,10 +95,10 @@ public sealed class EventStreamTests
         await imap.AppendGeneratedAsync("INBOX", 3, seed: 2);
         await using var a = OnPort(App());
         await using var b = OnPort(App());
-        var (clientA, _, _) = await a.LoginAsync(user);
+        var (clientA, accountId, _) = await a.LoginAsync(user);
         var (clientB, _, _) = await b.LoginAsync(user);
 
-        await using var sseA = await SubscribeAsync(clientA);
+        await using var sseA = await SubscribeWatchedAsync(a, clientA, accountId);
         await using var sseB = await SubscribeAsync(clientB);
         var watchersA = a.Services.GetRequiredService<PushWatchers>();
         var watchersB = b.Services.GetRequiredService<PushWatchers>();
@@ -119,11 +135,11 @@ public sealed class EventStreamTests
         await using var imap = await TestImap.ConnectAsync(user);
         await imap.AppendGeneratedAsync("INBOX", 1, seed: 4);
         await using var app = App(s => s["Push:WatcherGrace"] = "00:01:00");
-        var (client, _, _) = await app.LoginAsync(user);
+        var (client, accountId, _) = await app.LoginAsync(user);
         var inboxId = (await client.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox")).GetProperty("id").GetString()!;
 
         string lastId;
-        await using (var sse = await SubscribeAsync(client))
+        await using (var sse = await SubscribeWatchedAsync(app, client, accountId))
         {
             await imap.AppendGeneratedAsync("INBOX", 1, seed: 5);
             lastId = (await sse.WaitForAsync("state", e => Mailboxes(e).ContainsKey(inboxId), Deadline)).Id!;
@@ -245,14 +261,14 @@ public sealed class EventStreamTests
             s["Imap:DisabledExtensions"] = disabled;
             s["Push:PollInterval"] = "00:00:00.300";
         });
-        var (client, _, _) = await app.LoginAsync(user);
+        var (client, accountId, _) = await app.LoginAsync(user);
         var workId = await Listing.MailboxIdAsync(client, "Work");
         await Listing.PageAsync(client, workId, "pageSize=10");
         var mailbox = await client.GetFromJsonAsync<JsonElement>($"/api/v1/accounts/me/mailboxes/{workId}");
         await app.Services.GetRequiredService<Gateway.Core.Messages.Cache.MailboxFiller>().WaitAsync(
             new Gateway.Core.Messages.Cache.MailboxCacheKey(workId, (uint)mailbox.GetProperty("uidValidity").GetInt64()));
 
-        await using var sse = await SubscribeAsync(client);
+        await using var sse = await SubscribeWatchedAsync(app, client, accountId);
         var folder = await imap.SelectAsync("Work");
         var changes = new Func<Task>[]
         {
@@ -297,14 +313,14 @@ public sealed class EventStreamTests
         var uids = await imap.AppendGeneratedAsync("INBOX", 8, seed: 12);
         await using var a = OnPort(App());
         await using var b = OnPort(App());
-        var (clientA, _, _) = await a.LoginAsync(user);
+        var (clientA, accountId, _) = await a.LoginAsync(user);
         var (clientB, _, _) = await b.LoginAsync(user);
         var inbox = await clientA.GetFromJsonAsync<JsonElement>("/api/v1/accounts/me/mailboxes/inbox");
         var inboxId = inbox.GetProperty("id").GetString()!;
         await Listing.PageAsync(clientA, inboxId, "pageSize=20");
         await a.Services.GetRequiredService<Gateway.Core.Messages.Cache.MailboxFiller>().WaitAsync(
             new Gateway.Core.Messages.Cache.MailboxCacheKey(inboxId, (uint)inbox.GetProperty("uidValidity").GetInt64()));
-        await using var sse = await SubscribeAsync(clientA);
+        await using var sse = await SubscribeWatchedAsync(a, clientA, accountId);
 
         // Vouched by the watcher: an unchanged mailbox's listing sends nothing to IMAP, on either instance.
         foreach (var (app, client) in new[] { (a, clientA), (b, clientB) })

@@ -102,11 +102,17 @@ public static class SummaryFetch
     public static DateTimeOffset? ParseDate(string? value) =>
         value is not null && DateUtils.TryParse(value, out var date) ? date.ToUniversalTime() : null;
 
-    private static string? FirstMessageId(string? value)
+    /// <summary>The first message id in a Message-ID or In-Reply-To value, without brackets.</summary>
+    public static string? FirstMessageId(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
             return null;
+        }
+
+        if (SimpleMessageId.TryParse(value, out var simple))
+        {
+            return simple;
         }
 
         foreach (var id in MimeUtils.EnumerateReferences(value))

@@ -17,9 +17,11 @@ public sealed class MailboxFillTests
         new(MailEnvironment.ImapHost, MailEnvironment.ImapPort, ImapSecurity.None, user, ImapAuthMethod.Password);
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Concurrent_listings_of_a_cold_mailbox_start_one_fill_and_answer_before_it_ends(bool useRedis)
+    [InlineData(true, 2)]
+    [InlineData(false, 2)]
+    [InlineData(true, 1)]
+    [InlineData(true, 3)]
+    public async Task Concurrent_listings_of_a_cold_mailbox_start_one_fill_and_answer_before_it_ends(bool useRedis, int fillConnections)
     {
         var user = MailEnvironment.NewUser("fill");
         await using (var imap = await TestImap.ConnectAsync(user))
@@ -27,7 +29,13 @@ public sealed class MailboxFillTests
             await imap.AppendGeneratedAsync("INBOX", 2000);
         }
 
-        await using var app = new GatewayApplication(s => s["Cache:FillBatchSize"] = "50", useRedis);
+        await using var app = new GatewayApplication(
+            s =>
+            {
+                s["Cache:FillBatchSize"] = "50";
+                s["Cache:FillConnections"] = fillConnections.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            },
+            useRedis);
         var (client, _, _) = await app.LoginAsync(user);
         var pool = app.Services.GetRequiredService<IImapSessionPool>();
 

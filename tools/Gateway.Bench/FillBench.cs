@@ -17,7 +17,13 @@ internal static class FillBench
             // Baseline first, so the gateway's fill is the last thing and leaves the cache complete for what follows.
             using (var client = await ImapBaseline.ConnectAsync(context.Settings, ct))
             {
+                var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var cpuBefore = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid);
                 var (count, seconds) = await ImapBaseline.FillAsync(client, batch, ct);
+                var ownCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownBefore).TotalSeconds;
+                var dovecotCpu = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid).DovecotSeconds - cpuBefore.DovecotSeconds;
+                context.Results.Add("B5.baseline.cpuClientUs", ownCpu * 1e6 / count);
+                context.Results.Add("B5.baseline.cpuDovecotUs", dovecotCpu * 1e6 / count);
                 await client.DisconnectAsync(true, ct);
                 context.Results.Add("B5.baseline.hps", count / seconds);
                 context.Results.Add("B5.baseline.seconds", seconds);
@@ -27,9 +33,13 @@ internal static class FillBench
             await context.StopFillAsync(ct);
             await Task.Delay(300, ct);
             var memoryBefore = await context.Redis.UsedMemoryAsync();
+            var gatewayCpuBefore = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid);
             var clock = Stopwatch.StartNew();
             await context.Gateway.GetPageBytesAsync(context.Mailbox.Id, BenchContext.PageSize, ct); // cold: starts the fill
             var (elapsed, cached) = await context.WaitForCompleteFillAsync(clock, TimeSpan.FromMinutes(4), ct);
+            var gatewayCpu = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid);
+            context.Results.Add("B5.gateway.cpuGatewayUs", (gatewayCpu.GatewaySeconds - gatewayCpuBefore.GatewaySeconds) * 1e6 / cached);
+            context.Results.Add("B5.gateway.cpuDovecotUs", (gatewayCpu.DovecotSeconds - gatewayCpuBefore.DovecotSeconds) * 1e6 / cached);
             var memoryAfter = await context.Redis.UsedMemoryAsync();
             var usage = await context.Redis.MailboxMemoryUsageAsync(context.Mailbox.Id);
 

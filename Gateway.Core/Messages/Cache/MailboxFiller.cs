@@ -25,6 +25,11 @@ public sealed partial class MailboxFiller(
     ILogger<MailboxFiller> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(10);
+
+    /// <summary>Fetched batches are stored together once they hold this many messages (fewer Redis round trips and
+    /// block merges than one store per fetched batch; mapped summaries are small, unlike MailKit's objects).</summary>
+    private const int StoreChunk = 1000;
     private const int MaxOpenAttempts = 16; // each dead pooled connection is discarded, so a fresh one comes soon
     private readonly string _owner = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<MailboxCacheKey, Task> _running = new();
@@ -81,10 +86,11 @@ public sealed partial class MailboxFiller(
             return;
         }
 
+        var connections = new List<(ImapLease Lease, IMailFolder Folder)>();
         try
         {
-            var (lease, folder) = await OpenAsync(account, path, key, ct);
-            await using var _ = lease;
+            connections.Add(await OpenAsync(account, path, key, ct));
+            var (lease, folder) = connections[0];
             var client = lease.Client;
 
             var uidNext = folder.UidNext?.Id ?? 1;
@@ -99,64 +105,85 @@ public sealed partial class MailboxFiller(
             var floor = state.FillFloor;
             var uids = floor > 1 ? await folder.SearchAsync(SearchQuery.Uids(ImapMailbox.Range(1, floor - 1)), ct) : [];
             var request = SummaryFetch.RequestFor(client);
-            var batchSize = options.Value.FillBatchSize;
-            var total = 0;
-            var dropped = false;
-            var fillStarted = Stopwatch.GetTimestamp();
-            TimeSpan fetching = TimeSpan.Zero, storing = TimeSpan.Zero;
-
-            // Each batch is stored while the next one is fetched. The fetched batch is mapped to summaries before anything
-            // else and then let go: MailKit's objects take ~5.6 KB per message (a 1000-message batch ~5.6 MB), and kept
-            // alive through a store's Redis round trips they outlive collections and get copied up the generations.
-            IList<IMessageSummary>? previous = null;
-            uint previousFloor = 0;
-            for (var end = uids.Count; end > 0 && !dropped; end -= batchSize)
+            var batches = Batches(uids, options.Value.FillBatchSize);
+            if (batches.Count > 1)
             {
-                var start = Math.Max(0, end - batchSize);
-                var batch = new List<UniqueId>(end - start);
-                for (var i = start; i < end; i++)
+                await AddConnectionsAsync(account, path, key, connections, Math.Min(options.Value.FillConnections, batches.Count), ct);
+            }
+
+            var total = 0;
+            var fillStarted = Stopwatch.GetTimestamp();
+            TimeSpan waiting = TimeSpan.Zero, storing = TimeSpan.Zero;
+
+            // Batch k is fetched (and mapped to summaries, so MailKit's ~5.6 KB of objects per message die young) on
+            // connection k mod n; batches are stored strictly in order, newest first, each lowering the floor. Batch
+            // k + n starts on a connection as soon as batch k is off it, so every connection always has one batch in
+            // flight while the previous ones are stored.
+            var inFlight = new Task<List<MessageSummary>>?[batches.Count];
+            try
+            {
+                for (var k = 0; k < Math.Min(connections.Count, batches.Count); k++)
                 {
-                    batch.Add(uids[i]);
+                    inFlight[k] = FetchAsync(connections[k].Folder, batches[k].Uids, request, ct);
                 }
 
-                var next = folder.FetchAsync(batch, request, ct);
-                if (previous is not null)
+                List<MessageSummary>? pending = null;
+                var lastRenewal = Stopwatch.GetTimestamp();
+                for (var k = 0; k < batches.Count; k++)
                 {
-                    var storeStarted = Stopwatch.GetTimestamp();
-                    try
+                    var waitStarted = Stopwatch.GetTimestamp();
+                    var summaries = await inFlight[k]!;
+                    inFlight[k] = null;
+                    waiting += Stopwatch.GetElapsedTime(waitStarted);
+                    if (k + connections.Count < batches.Count)
                     {
-                        var summaries = ImapMailbox.ToSummaries(previous);
-                        previous = null;
-                        dropped = !await StoreAsync(summaries, previousFloor);
+                        var next = k + connections.Count;
+                        inFlight[next] = FetchAsync(connections[next % connections.Count].Folder, batches[next].Uids, request, ct);
                     }
-                    catch
+
+                    // Stored in chunks of StoreChunk: one read-merge-write per ~1000 messages rather than per batch.
+                    if (pending is null)
                     {
-                        // The connection goes back to the pool with this method: not in the middle of a command.
-                        await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                        throw;
+                        pending = summaries;
+                    }
+                    else
+                    {
+                        pending.InsertRange(0, summaries); // older UIDs first: the store keeps UID order
+                    }
+
+                    if (pending.Count < StoreChunk && k < batches.Count - 1)
+                    {
+                        continue;
+                    }
+
+                    var storeStarted = Stopwatch.GetTimestamp();
+                    if (!await store.ApplyAsync(key, new CacheChange(pending, [], null, batches[k].Floor), ct))
+                    {
+                        return; // the generation was dropped meanwhile
+                    }
+
+                    total += pending.Count;
+                    metrics.FilledMessages.Add(pending.Count);
+                    pending = null;
+                    if (Stopwatch.GetElapsedTime(lastRenewal) > LeaseRenewal)
+                    {
+                        await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct);
+                        lastRenewal = Stopwatch.GetTimestamp();
                     }
 
                     storing += Stopwatch.GetElapsedTime(storeStarted);
                 }
-
-                var fetchWaitStarted = Stopwatch.GetTimestamp();
-                previous = await next;
-                fetching += Stopwatch.GetElapsedTime(fetchWaitStarted);
-                previousFloor = start == 0 ? 1u : batch[0].Id;
             }
-
-            if (previous is not null && !dropped)
+            finally
             {
-                var storeStarted = Stopwatch.GetTimestamp();
-                var summaries = ImapMailbox.ToSummaries(previous);
-                previous = null;
-                dropped = !await StoreAsync(summaries, previousFloor);
-                storing += Stopwatch.GetElapsedTime(storeStarted);
-            }
-
-            if (dropped)
-            {
-                return;
+                // No connection goes back to the pool in the middle of a command.
+                foreach (var pending in inFlight)
+                {
+                    if (pending is not null)
+                    {
+                        await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                    }
+                }
             }
 
             if (uids.Count == 0)
@@ -164,21 +191,7 @@ public sealed partial class MailboxFiller(
                 await store.ApplyAsync(key, new CacheChange([], [], null, 1), ct);
             }
 
-            LogFilled(key.MailboxId, total, Stopwatch.GetElapsedTime(fillStarted).TotalSeconds, fetching.TotalSeconds, storing.TotalSeconds);
-
-            // Stores one batch and lowers the floor to it; false when the generation was dropped meanwhile.
-            async Task<bool> StoreAsync(List<MessageSummary> summaries, uint newFloor)
-            {
-                if (!await store.ApplyAsync(key, new CacheChange(summaries, [], null, newFloor), ct))
-                {
-                    return false;
-                }
-
-                total += summaries.Count;
-                metrics.FilledMessages.Add(summaries.Count);
-                await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct);
-                return true;
-            }
+            LogFilled(key.MailboxId, total, connections.Count, Stopwatch.GetElapsedTime(fillStarted).TotalSeconds, waiting.TotalSeconds, storing.TotalSeconds);
         }
         catch (UidValidityChangedException)
         {
@@ -190,6 +203,11 @@ public sealed partial class MailboxFiller(
         }
         finally
         {
+            foreach (var (lease, _) in connections)
+            {
+                await lease.DisposeAsync();
+            }
+
             try
             {
                 await store.ReleaseFillAsync(key, _owner, CancellationToken.None);
@@ -197,6 +215,50 @@ public sealed partial class MailboxFiller(
             catch (StoreUnavailableException)
             {
                 // The lease expires on its own.
+            }
+        }
+    }
+
+    /// <summary>The UIDs in batches of at most <paramref name="size"/>, newest first, each with the floor the cache has
+    /// once it is stored (its lowest UID; 1 for the oldest batch).</summary>
+    private static List<(List<UniqueId> Uids, uint Floor)> Batches(IList<UniqueId> uids, int size)
+    {
+        var batches = new List<(List<UniqueId>, uint)>((uids.Count + size - 1) / size);
+        for (var end = uids.Count; end > 0; end -= size)
+        {
+            var start = Math.Max(0, end - size);
+            var batch = new List<UniqueId>(end - start);
+            for (var i = start; i < end; i++)
+            {
+                batch.Add(uids[i]);
+            }
+
+            batches.Add((batch, start == 0 ? 1u : batch[0].Id));
+        }
+
+        return batches;
+    }
+
+    private static async Task<List<MessageSummary>> FetchAsync(IMailFolder folder, List<UniqueId> uids, IFetchRequest request, CancellationToken ct) =>
+        ImapMailbox.ToSummaries(await folder.FetchAsync(uids, request, ct));
+
+    /// <summary>Adds pooled connections up to <paramref name="wanted"/>, each given at most a second: a busy pool
+    /// keeps its connections for requests and the fill goes on with what it has.</summary>
+    private async Task AddConnectionsAsync(ImapAccount account, string path, MailboxCacheKey key, List<(ImapLease, IMailFolder)> connections, int wanted, CancellationToken ct)
+    {
+        while (connections.Count < wanted)
+        {
+            using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            quick.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                connections.Add(await OpenAsync(account, path, key, quick.Token));
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Pool busy, connection refused, login throttled: fill on fewer connections.
+                LogFewerConnections(ex.GetType().Name, key.MailboxId, connections.Count);
+                return;
             }
         }
     }
@@ -255,8 +317,11 @@ public sealed partial class MailboxFiller(
 
     public void Dispose() => _stopping.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages in {Seconds:0.00} s (waiting for IMAP {FetchSeconds:0.00} s; mapping and storing, beside the next fetch, {StoreSeconds:0.00} s)")]
-    private partial void LogFilled(string mailboxId, int count, double seconds, double fetchSeconds, double storeSeconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages on {Connections} connections in {Seconds:0.00} s (waiting for fetched batches {FetchSeconds:0.00} s; storing, beside the fetches, {StoreSeconds:0.00} s)")]
+    private partial void LogFilled(string mailboxId, int count, int connections, double seconds, double fetchSeconds, double storeSeconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "No further connection for filling mailbox {MailboxId} ({Error}); filling on {Connections}")]
+    private partial void LogFewerConnections(string error, string mailboxId, int connections);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Filling the header cache of mailbox {MailboxId} failed; the next listing retries")]
     private partial void LogFillFailed(Exception exception, string mailboxId);

@@ -19,6 +19,12 @@ public sealed class MessageCacheOptions
     [Range(50, 5000)]
     public int FillBatchSize { get; set; } = 250;
 
+    /// <summary>Pooled connections a background fill uses at once (fetching and mapping batches side by side, storing
+    /// them in order). The second is taken only when the pool has one free within a second, so a fill never makes
+    /// requests wait; <c>1</c> fills on one connection.</summary>
+    [Range(1, 4)]
+    public int FillConnections { get; set; } = 2;
+
     /// <summary>False turns the header cache off: every listing is answered from IMAP.</summary>
     public bool Enabled { get; set; } = true;
 }

@@ -19,6 +19,13 @@ public static class SummaryBlock
 
     private const byte CodecBrotli = 1;
 
+    /// <summary>Brotli quality 1 with a 256 KB window: a block is ~22 KB raw, and against quality 4 with a 4 MB
+    /// window it costs ~1.5 µs per summary instead of ~5.4 for ~10 % more bytes (measured on the 100k bench mailbox:
+    /// 120 B instead of 110 B per summary). The fill encodes every summary once, so this is most of its Brotli time.</summary>
+    private const int Quality = 1;
+
+    private const int Window = 18;
+
     public static uint IdOf(uint uid) => uid / Size;
 
     /// <summary>The version in a block's header (0 for none).</summary>
@@ -48,7 +55,7 @@ public static class SummaryBlock
         BinaryPrimitives.WriteUInt32BigEndian(output, version);
         BinaryPrimitives.WriteUInt16BigEndian(output.AsSpan(4), (ushort)entries.Count);
         output[6] = CodecBrotli;
-        if (!BrotliEncoder.TryCompress(raw.AsSpan(0, position), output.AsSpan(HeaderLength), out var written, quality: 4, window: 22))
+        if (!BrotliEncoder.TryCompress(raw.AsSpan(0, position), output.AsSpan(HeaderLength), out var written, Quality, Window))
         {
             throw new InvalidOperationException("Brotli could not compress a summary block.");
         }

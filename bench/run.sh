@@ -15,7 +15,8 @@
 # in under 9 minutes whatever happens. Not part of the test suite.
 # Environment: BENCH_STATE_DIR (/var/tmp/imap-gateway-bench), BENCH_IMAP_PORT (11143), BENCH_IMAPS_PORT (11993),
 # BENCH_REDIS_PORT (16380), BENCH_HTTP_PORT (18190), BENCH_REPS (3), BENCH_COLD_REPS (5), BENCH_FILL_REPS (2),
-# BENCH_LOAD_SECONDS (3). Point the first four at scripts/mailenv.sh's defaults to use the shared environment.
+# BENCH_LOAD_SECONDS (3), BENCH_PROXY_PORT (11144), BENCH_LATENCY_MS (1: B7's second run, Dovecot that far away each
+# way through tools/Gateway.Bench's latency proxy). Point the first four at scripts/mailenv.sh's defaults to use the shared environment.
 # BENCH_ONLY (empty: everything) measures a subset of goals, e.g. BENCH_ONLY=B5 or BENCH_ONLY=B2,B5: the gateway phases
 # no listed goal needs are skipped (cap1 serves B7 only; nocache B2 and B3), the table is printed with the other rows
 # empty and docs/BENCHMARKS.md is left alone.
@@ -29,6 +30,8 @@ export GATEWAY_IMAP_PORT="${BENCH_IMAP_PORT:-11143}"
 export GATEWAY_IMAPS_PORT="${BENCH_IMAPS_PORT:-11993}"
 export GATEWAY_REDIS_PORT="${BENCH_REDIS_PORT:-16380}"
 HTTP_PORT="${BENCH_HTTP_PORT:-18190}"
+PROXY_PORT="${BENCH_PROXY_PORT:-11144}"
+export BENCH_LATENCY_MS="${BENCH_LATENCY_MS:-1}"
 export BENCH_USER="${BENCH_USER:-t-bench@test}"
 export BENCH_PASSWORD="${BENCH_PASSWORD:-test-password}"
 export BENCH_RESULTS="$ROOT/artifacts/bench"
@@ -43,6 +46,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Everything this script starts is stopped on the way out, by PID, and nothing else.
 GATEWAY_PID=""
+PROXY_PID=""
 STARTED_PIDS=()
 stop_pid() {
   local pid=$1 what=$2 i
@@ -61,6 +65,7 @@ stop_gateway() {
 }
 cleanup() {
   stop_gateway
+  [ -n "$PROXY_PID" ] && stop_pid "$PROXY_PID" "latency proxy"
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid" "mail environment process"; done
 }
@@ -154,6 +159,21 @@ if only B7; then
   start_gateway cap1 Pool__MaxConnectionsPerAccount=1
   run_phase cap1 1 60
   stop_gateway
+  # B7 again with Dovecot BENCH_LATENCY_MS away each way (a loopback proxy in tools/Gateway.Bench): on loopback one
+  # connection is bound by this machine's two cores, not by round trips.
+  port_open "$PROXY_PORT" && die "127.0.0.1:$PROXY_PORT is in use; set BENCH_PROXY_PORT"
+  dotnet tools/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll proxy "$PROXY_PORT" "$Imap__Port" "$BENCH_LATENCY_MS" \
+    </dev/null >"$BENCH_RESULTS/proxy.log" 2>&1 &
+  PROXY_PID=$!
+  for _ in $(seq 1 100); do port_open "$PROXY_PORT" && break; sleep 0.1; done
+  start_gateway lat5 Pool__MaxConnectionsPerAccount=5 Imap__Port="$PROXY_PORT"
+  run_phase lat5 5 90
+  stop_gateway
+  start_gateway lat1 Pool__MaxConnectionsPerAccount=1 Imap__Port="$PROXY_PORT"
+  run_phase lat1 1 90
+  stop_gateway
+  stop_pid "$PROXY_PID" "latency proxy"
+  PROXY_PID=""
 fi
 if only B2 B3; then
   start_gateway nocache Pool__MaxConnectionsPerAccount=5 Cache__Enabled=false

@@ -3,9 +3,24 @@ using Gateway.Bench;
 // The measuring half of bench/run.sh (which starts and stops Dovecot, Redis and the gateway):
 //   Gateway.Bench run main|cap1|nocache   measure against the gateway at BENCH_GATEWAY_URL, write <phase>.json
 //   Gateway.Bench report [--no-doc]       merge the phase files, print the table, update docs/BENCHMARKS.md (unless --no-doc)
+//   Gateway.Bench proxy LISTEN TARGET MS  a loopback TCP proxy adding MS milliseconds each way (until stopped)
+if (args is ["proxy", var listen, var target, var ms])
+{
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+    await LatencyProxy.RunAsync(int.Parse(listen, System.Globalization.CultureInfo.InvariantCulture), int.Parse(target, System.Globalization.CultureInfo.InvariantCulture),
+        TimeSpan.FromMilliseconds(double.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)), stop.Token);
+    return 0;
+}
+
 if (args.Length == 0 || args[0] is not ("run" or "report") || (args[0] == "run" && args.Length < 2))
 {
-    await Console.Error.WriteLineAsync("usage: Gateway.Bench run main|cap1|nocache | Gateway.Bench report [--doc PATH | --no-doc]");
+    await Console.Error.WriteLineAsync("usage: Gateway.Bench run main|cap1|nocache|lat5|lat1 | Gateway.Bench report [--doc PATH | --no-doc] | Gateway.Bench proxy LISTEN TARGET MS");
     return 2;
 }
 
@@ -96,6 +111,12 @@ try
         case "cap1":
             await context.EnsureCompleteAsync(cancellation.Token);
             await MessageReadBench.RunAsync(context, "cap" + settings.PoolCap, MessageReadBench.IdsPerPhase, cancellation.Token);
+            break;
+        case "lat5":
+        case "lat1":
+            // B7 again with the gateway talking to Dovecot through the latency proxy (bench/run.sh).
+            await context.EnsureCompleteAsync(cancellation.Token);
+            await MessageReadBench.RunAsync(context, phase, (phase == "lat5" ? 2 : 3) * MessageReadBench.IdsPerPhase, cancellation.Token);
             break;
         case "nocache":
             context.CacheEnabled = false;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -81,11 +80,6 @@ public sealed partial class MessageListService(
     IOptions<MessageCacheOptions> options,
     ILogger<MessageListService> logger)
 {
-    /// <summary>The UIDVALIDITY each mailbox had at its last listing here: the cache key of the next one's early read.
-    /// Cleared when it grows past <see cref="MaxRememberedGenerations"/> (it is only a hint).</summary>
-    private readonly ConcurrentDictionary<string, uint> _generations = new(StringComparer.Ordinal);
-
-    private const int MaxRememberedGenerations = 100_000;
     /// <summary>One page of <paramref name="mailboxIdOrAlias"/>.</summary>
     /// <param name="session">The caller.</param>
     /// <param name="mailboxIdOrAlias">A mailbox id or role alias.</param>
@@ -134,40 +128,11 @@ public sealed partial class MessageListService(
             return new MessagePage(mailbox, 0, [], null, string.Empty, "\"empty\"", false, PageSource.Imap, false);
         }
 
-        // The cached page is read while the freshness check runs (not after it): it is used only if the state it was
-        // read with equals the one the check answers, so it is then exactly what a read after the check would give.
-        // The key comes from the page token, or from the mailbox's last listing here.
-        var count = Math.Clamp(query.PageSize, 1, MessageListQuery.MaxPageSize);
-        var early = StartEarlyRead(mailbox, query, token, count, cancellationToken);
-
         // A watcher's vouch (push) saves even the check; otherwise one coalesced NOOP + STATUS (or EXAMINE).
-        ServerState server;
-        try
-        {
-            server = await freshness.TryGetAsync(mailbox.Id, cancellationToken)
-                ?? await checks.CheckAsync(session.Account, mailbox.Path, cancellationToken);
-        }
-        catch
-        {
-            Forget(early);
-            throw;
-        }
-
-        if (early is not null && early.Value.Key.UidValidity != server.UidValidity)
-        {
-            Forget(early);
-            early = null;
-        }
-
-        if (_generations.Count > MaxRememberedGenerations)
-        {
-            _generations.Clear();
-        }
-
-        _generations[mailbox.Id] = server.UidValidity;
+        var server = await freshness.TryGetAsync(mailbox.Id, cancellationToken)
+            ?? await checks.CheckAsync(session.Account, mailbox.Path, cancellationToken);
         if (token is { } t && t.UidValidity != server.UidValidity)
         {
-            Forget(early);
             throw new UidValidityChangedException("The mailbox's UIDVALIDITY changed since this page token was issued: list from the first page again.");
         }
 
@@ -176,23 +141,19 @@ public sealed partial class MessageListService(
         var etag = condstore ? ETag(stateToken, binding, query) : null;
         if (etag is not null && known?.Invoke(etag) == true)
         {
-            Forget(early);
             return new MessagePage(mailbox, server.UidValidity, [], null, stateToken, etag, true, PageSource.Cache, true);
         }
 
         var key = new MailboxCacheKey(mailbox.Id, server.UidValidity);
         var uidLimit = token?.UidLimit ?? server.UidNext;
+        var count = Math.Clamp(query.PageSize, 1, MessageListQuery.MaxPageSize);
 
         (List<MessageSummary> Items, bool More)? page = null;
         var source = PageSource.Cache;
         var startFill = false;
         if (options.Value.Enabled && query.Filter.CacheCanAnswer)
         {
-            (page, startFill) = await FromCacheAsync(session, mailbox, key, server, query, token, uidLimit, count, early?.Slice, cancellationToken);
-        }
-        else
-        {
-            Forget(early);
+            (page, startFill) = await FromCacheAsync(session, mailbox, key, server, query, token, uidLimit, count, cancellationToken);
         }
 
         if (page is null)
@@ -241,20 +202,13 @@ public sealed partial class MessageListService(
     /// cannot answer it (cold, not filled far enough, or the store is down).</summary>
     private async Task<((List<MessageSummary>, bool)? Page, bool StartFill)> FromCacheAsync(
         AccountSession session, MailboxRef mailbox, MailboxCacheKey key, ServerState server,
-        MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, Task<CacheSlice>? early, CancellationToken ct)
+        MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
     {
         try
         {
             var want = count + 1;
-            var chunk = ChunkFor(query, count);
-            var slice = early is not null ? await early : await store.ReadAsync(key, query.Order, token?.After, uidLimit, chunk, ct);
-            if (early is not null && slice.State is not null && !server.Matches(slice.State))
-            {
-                // The early read (made without the server's UIDNEXT as its limit) is only good when the state matched;
-                // the refresh below reads again with the right limit.
-                slice = slice with { Items = [] };
-            }
-
+            var chunk = query.Filter.IsEmpty ? want : Math.Max(want, 200);
+            var slice = await store.ReadAsync(key, query.Order, token?.After, uidLimit, chunk, ct);
             if (slice.State is null)
             {
                 return (null, true);
@@ -358,37 +312,6 @@ public sealed partial class MessageListService(
             metrics.StoreFailures.Add(1);
             LogStoreDown(ex, mailbox.Id);
             return (null, false);
-        }
-    }
-
-    private static int ChunkFor(MessageListQuery query, int count) => query.Filter.IsEmpty ? count + 1 : Math.Max(count + 1, 200);
-
-    /// <summary>Starts reading the page from the cache under the generation the page token or the last listing names
-    /// (null when there is none to guess, or the cache cannot answer this query). A first page reads without a UID
-    /// limit: a cache whose state matches the server's holds no UID at or above its UIDNEXT.</summary>
-    private (MailboxCacheKey Key, Task<CacheSlice> Slice)? StartEarlyRead(MailboxRef mailbox, MessageListQuery query, PageTokens.Token? token, int count, CancellationToken ct)
-    {
-        if (!options.Value.Enabled || !query.Filter.CacheCanAnswer)
-        {
-            return null;
-        }
-
-        var validity = token?.UidValidity ?? (_generations.TryGetValue(mailbox.Id, out var v) ? v : 0);
-        if (validity == 0)
-        {
-            return null;
-        }
-
-        var key = new MailboxCacheKey(mailbox.Id, validity);
-        return (key, store.ReadAsync(key, query.Order, token?.After, token?.UidLimit ?? uint.MaxValue, ChunkFor(query, count), ct));
-    }
-
-    /// <summary>Lets an early read that will not be used finish on its own, its failure observed.</summary>
-    private static void Forget((MailboxCacheKey Key, Task<CacheSlice> Slice)? early)
-    {
-        if (early is { } e)
-        {
-            _ = e.Slice.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 

@@ -20,7 +20,10 @@ public static class WebAppSetup
 
     public static WebApplication UseGatewayWebApp(this WebApplication app)
     {
-        var root = Path.Combine(app.Environment.WebRootPath ?? Path.Combine(app.Environment.ContentRootPath, "wwwroot"), "app");
+        // WebApp:Root overrides where the build is (tests point it at a directory of their own).
+        var root = app.Configuration["WebApp:Root"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, app.Environment.ContentRootPath)
+            : Path.Combine(app.Environment.WebRootPath ?? Path.Combine(app.Environment.ContentRootPath, "wwwroot"), "app");
         var index = Path.Combine(root, "index.html");
 
         app.UseWhen(context => context.Request.Path.StartsWithSegments(PathBase), branch =>

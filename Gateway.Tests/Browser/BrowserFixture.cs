@@ -26,6 +26,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         _ = WebAppBuild.Root; // fails here, once, with the fix, when the app is not built
+        Assertions.SetDefaultExpectTimeout(Webmail.Timeout); // generous: many gateways share two cores in CI
         _playwright = await Playwright.CreateAsync();
         // A launch (not a persistent context) runs on a fresh temporary user-data-dir that Playwright removes at close.
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -67,6 +67,15 @@ function Mailboxes({ items, selected, onSelect }: { items: Mailbox[]; selected: 
   );
 }
 
+/** An inline SVG (no icon font, no emoji font needed: servers and phones without one would show a box). */
+function Paperclip() {
+  return (
+    <svg class="clip" role="img" aria-label="has attachments" viewBox="0 0 24 24" width="14" height="14">
+      <path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+    </svg>
+  );
+}
+
 function sender(m: MessageSummary) { const a = m.from[0]; return a ? (a.name || a.address) : '(no sender)'; }
 function when(m: MessageSummary) {
   const d = new Date(m.date ?? m.receivedAt);
@@ -98,6 +107,10 @@ function Mail({ onLogout }: { onLogout: () => void }) {
       const page = await api.messages(id);
       if (gen !== generation.current) return;
       setMessages(page.items); setNextPageToken(page.nextPageToken ?? null); listState.current = page.state;
+      // A cold mailbox's first page starts the gateway's background cache fill: read the mailbox again to learn its
+      // cache status (the progress bar below polls while it is `filling`).
+      const mailbox = await api.mailbox(id);
+      if (gen === generation.current) setMailboxes((all) => all.map((x) => (x.id === mailbox.id ? mailbox : x)));
     } catch (e) { if (gen === generation.current) setError(errorText(e)); } finally { if (gen === generation.current) setLoading(false); }
   }, []);
 
@@ -194,27 +207,40 @@ function Mail({ onLogout }: { onLogout: () => void }) {
   const open = messages.find((m) => m.id === openId) ?? null;
 
   // Keyboard: j/k or arrows move, Enter/o opens, Escape closes, s flags, u toggles read, # or Delete deletes.
+  // One listener for the component's life, reading the latest state from a ref: a listener re-registered after each
+  // render would see a stale cursor when keys come faster than renders (j j moved one row).
+  const keyState = useRef({ messages, cursor, open, actions });
+  keyState.current = { messages, cursor, open, actions };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
       if (e.ctrlKey || e.metaKey || e.altKey || t.closest('input, select, textarea')) return;
-      const at = messages[cursor];
-      const go = (i: number) => { const n = Math.max(0, Math.min(messages.length - 1, i)); setCursor(n); document.getElementById('msg-' + messages[n]?.id)?.scrollIntoView({ block: 'nearest' }); if (open) setOpenId(messages[n]?.id ?? null); };
+      if (e.key === 'Enter' && t.closest('button, a')) return; // Enter on a focused button or link is that button's
+      const state = keyState.current;
+      const list = state.messages;
+      const at = list[state.cursor];
+      const go = (i: number) => {
+        const n = Math.max(0, Math.min(list.length - 1, i));
+        state.cursor = n; // the next key, before the re-render, continues from here
+        setCursor(n);
+        document.getElementById('msg-' + list[n]?.id)?.scrollIntoView({ block: 'nearest' });
+        if (state.open) setOpenId(list[n]?.id ?? null);
+      };
       switch (e.key) {
-        case 'j': case 'ArrowDown': go(cursor + 1); break;
-        case 'k': case 'ArrowUp': go(cursor - 1); break;
+        case 'j': case 'ArrowDown': go(state.cursor + 1); break;
+        case 'k': case 'ArrowUp': go(state.cursor - 1); break;
         case 'Enter': case 'o': if (at) setOpenId(at.id); break;
         case 'Escape': setOpenId(null); break;
-        case 's': if (at) void actions.toggleFlag(at); break;
-        case 'u': if (at) void actions.toggleSeen(at); break;
-        case '#': case 'Delete': if (at) void actions.remove(at); break;
+        case 's': if (at) void state.actions.toggleFlag(at); break;
+        case 'u': if (at) void state.actions.toggleSeen(at); break;
+        case '#': case 'Delete': if (at) void state.actions.remove(at); break;
         default: return;
       }
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   const filling = current?.cache?.status === 'filling';
   return (
@@ -240,7 +266,7 @@ function Mail({ onLogout }: { onLogout: () => void }) {
               onClick={() => { setCursor(i); setOpenId(m.id); }}>
               <span class="from">{sender(m)}</span>
               <span class="date">{when(m)}</span>
-              <span class="subject">{m.flagged && <span class="flag" aria-label="flagged">★ </span>}{m.subject || '(no subject)'}{m.hasAttachments && ' 📎'}</span>
+              <span class="subject">{m.flagged && <span class="flag" aria-label="flagged">★ </span>}{m.subject || '(no subject)'}{m.hasAttachments && <Paperclip />}</span>
               {m.preview && <span class="preview">{m.preview}</span>}
             </li>
           ))}

@@ -5,6 +5,7 @@
 # so the files are there when the gateway starts (it looks for wwwroot/app at start).
 set -euo pipefail
 cd "$(dirname "$0")/../app"
-npm ci --no-audit --no-fund
+command -v npm >/dev/null 2>&1 || { echo "build-app: Node.js and npm are required (npm not found on PATH)" >&2; exit 1; }
+npm ci --no-audit --no-fund --loglevel=error </dev/null
 npm run build
 echo "built: $(cd ../Gateway.Api/wwwroot/app && pwd)"

@@ -37,8 +37,19 @@ public sealed class Webmail : IAsyncDisposable
     /// <summary>The gateway's origin, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string BaseUrl { get; }
 
-    /// <summary>Every request the pages made (URLs), in order.</summary>
-    public List<string> Requests { get; } = [];
+    private readonly List<string> _requests = [];
+
+    /// <summary>Every request the pages made so far (URLs), in order.</summary>
+    public IReadOnlyList<string> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.ToArray();
+            }
+        }
+    }
 
     public IReadOnlyList<string> Errors
     {
@@ -91,9 +102,9 @@ public sealed class Webmail : IAsyncDisposable
         page.Crash += (_, _) => Add("page crashed");
         page.Request += (_, request) =>
         {
-            lock (Requests)
+            lock (_requests)
             {
-                Requests.Add(request.Url);
+                _requests.Add(request.Url);
             }
         };
         // A failed request is an error unless it was aborted on purpose (an EventSource closed, a page left).

@@ -65,6 +65,15 @@ public sealed class WebmailListTests(BrowserFixture browser)
         // Another mailbox.
         await web.Mailbox("Gateway").ClickAsync();
         await Expect(web.Rows).ToHaveCountAsync(3);
+
+        // Sign out: back to the login, the token gone from the page and revoked on the gateway.
+        var token = await page.EvaluateAsync<string>("() => sessionStorage.getItem('gateway.token')");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('gateway.token')"));
+        using var client = web.App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/accounts/me")).StatusCode);
         await web.AssertCleanAsync();
     }
 }

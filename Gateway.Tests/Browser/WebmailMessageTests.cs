@@ -75,6 +75,7 @@ public sealed class WebmailMessageTests(BrowserFixture browser)
         await web.LoginAsync(user);
         var row = web.Row("Hasen");
         await Expect(row).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("unseen"));
+        await Expect(web.Mailbox("INBOX").Locator(".unread")).ToHaveTextAsync("3");
         await row.ClickAsync();
 
         // Headers, the sanitized HTML in the sandboxed frame, its cid: images loaded (inlined as data: URLs).
@@ -90,6 +91,7 @@ public sealed class WebmailMessageTests(BrowserFixture browser)
         // Opening marks it read (the API's read never does; the app does, with PATCH seen=true).
         await EventuallyAsync(async () => (await FlagsAsync(imap, "INBOX", uid)).HasFlag(MessageFlags.Seen), "\\Seen after opening");
         await Expect(row).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("unseen"));
+        await Expect(web.Mailbox("INBOX").Locator(".unread")).ToHaveTextAsync("2");
 
         // An attachment downloads with the bytes the message holds.
         var attachment = original.BodyParts.OfType<MimePart>().First(a => a.FileName == "redball.png");

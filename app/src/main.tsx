@@ -91,7 +91,9 @@ function Mail({ onLogout }: { onLogout: () => void }) {
   const [openId, setOpenId] = useState<string | null>(null);
   const [cursor, setCursor] = useState(0);
   const [error, setError] = useState('');
-  const listState = useRef<string | undefined>(undefined);
+  // The listing's sync point, with the mailbox it belongs to: an event can arrive after another mailbox was selected
+  // and before its first page came back, and another mailbox's state is not a state of this one (410).
+  const listState = useRef<{ mailboxId: string; state: string } | undefined>(undefined);
   const generation = useRef(0); // drops answers for a mailbox that is no longer selected
   const sentinel = useRef<HTMLLIElement>(null);
   const current = mailboxes.find((m) => m.id === mailboxId);
@@ -106,7 +108,7 @@ function Mail({ onLogout }: { onLogout: () => void }) {
     try {
       const page = await api.messages(id);
       if (gen !== generation.current) return;
-      setMessages(page.items); setNextPageToken(page.nextPageToken ?? null); listState.current = page.state;
+      setMessages(page.items); setNextPageToken(page.nextPageToken ?? null); listState.current = page.state ? { mailboxId: id, state: page.state } : undefined;
       // A cold mailbox's first page starts the gateway's background cache fill: read the mailbox again to learn its
       // cache status (the progress bar below polls while it is `filling`).
       const mailbox = await api.mailbox(id);
@@ -128,13 +130,13 @@ function Mail({ onLogout }: { onLogout: () => void }) {
 
   /** Applies what changed since the listing's state: removes destroyed ids, merges the newest page for new/updated ones. */
   const refresh = useCallback(async (id: string) => {
-    const since = listState.current;
+    const since = listState.current?.mailboxId === id ? listState.current.state : undefined;
     if (!since) return loadFirstPage(id);
     const gen = generation.current;
     try {
       const changes = await api.changes(id, since);
       if (gen !== generation.current) return;
-      listState.current = changes.newState;
+      listState.current = { mailboxId: id, state: changes.newState };
       const gone = new Set(changes.destroyed);
       let fresh: MessageSummary[] = [];
       if (changes.created.length || changes.updated.length) fresh = (await api.messages(id)).items;

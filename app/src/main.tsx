@@ -211,8 +211,20 @@ function Mail({ onLogout }: { onLogout: () => void }) {
   // Keyboard: j/k or arrows move, Enter/o opens, Escape closes, s flags, u toggles read, # or Delete deletes.
   // One listener for the component's life, reading the latest state from a ref: a listener re-registered after each
   // render would see a stale cursor when keys come faster than renders (j j moved one row).
-  const keyState = useRef({ messages, cursor, open, actions });
-  keyState.current = { messages, cursor, open, actions };
+  const keyState = useRef({ messages, cursor, open, actions, loadMore, more: !!nextPageToken, advance: false });
+  keyState.current = { ...keyState.current, messages, cursor, open, actions, loadMore, more: !!nextPageToken };
+  // j past the last loaded message while more pages exist: load the next page, then move on to its first message.
+  useEffect(() => {
+    const state = keyState.current;
+    if (state.advance && state.cursor < messages.length - 1) {
+      state.advance = false;
+      const n = state.cursor + 1;
+      state.cursor = n;
+      setCursor(n);
+      document.getElementById('msg-' + messages[n]?.id)?.scrollIntoView({ block: 'nearest' });
+      if (state.open) setOpenId(messages[n]?.id ?? null);
+    }
+  }, [messages]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
@@ -222,6 +234,9 @@ function Mail({ onLogout }: { onLogout: () => void }) {
       const list = state.messages;
       const at = list[state.cursor];
       const go = (i: number) => {
+        if (i > list.length - 1 && state.more) { state.advance = true; void state.loadMore(); return; }
+        if (i >= list.length - 5 && state.more) void state.loadMore(); // read ahead near the end
+        state.advance = false;
         const n = Math.max(0, Math.min(list.length - 1, i));
         state.cursor = n; // the next key, before the re-render, continues from here
         setCursor(n);

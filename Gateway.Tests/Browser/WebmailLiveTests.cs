@@ -140,17 +140,19 @@ public sealed partial class WebmailLiveTests(BrowserFixture browser)
         var user = MailEnvironment.NewUser("web-fill");
         await using (var imap = await TestImap.ConnectAsync(user))
         {
-            await imap.AppendGeneratedAsync("INBOX", 2000);
+            await imap.AppendGeneratedAsync("INBOX", 3000);
         }
 
-        // A slow server: every UID FETCH waits 400 ms in a proxy, so the background fill of 2,000 headers in batches
-        // of 100 takes ~8 s, while the page polls the mailbox's cache status every 2 s.
+        // A slow server: every UID FETCH waits 400 ms in a proxy, so the background fill of 3,000 headers in batches
+        // of 100 on one connection takes ~12 s (it stores them ~1000 at a time), while the page polls the mailbox's
+        // cache status every 2 s.
         await using var proxy = FaultProxy.Start();
         proxy.Delay(FaultProxy.Command("UID FETCH"), TimeSpan.FromMilliseconds(400));
         await using var web = await Webmail.StartAsync(browser, s =>
         {
             s["Imap:Port"] = proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             s["Cache:FillBatchSize"] = "100";
+            s["Cache:FillConnections"] = "1";
         });
         var page = web.Page;
         await web.LoginAsync(user);
@@ -158,10 +160,10 @@ public sealed partial class WebmailLiveTests(BrowserFixture browser)
 
         var progress = page.Locator("section.list .progress[role=status]");
         await Expect(progress).ToBeVisibleAsync();
-        await Expect(progress).ToContainTextAsync(new Regex(@"Caching headers… \d+ of 2000"));
-        await Expect(progress.Locator("progress")).ToHaveAttributeAsync("max", "2000");
+        await Expect(progress).ToContainTextAsync(new Regex(@"Caching headers… \d+ of 3000"));
+        await Expect(progress.Locator("progress")).ToHaveAttributeAsync("max", "3000");
         await Webmail.ScreenshotAsync(page, "cache-progress");
-        // The bar moves, then goes away when the cache is complete (the fill takes at least 20 x 400 ms; the page polls
+        // The bar moves, then goes away when the cache is complete (the fill takes at least 30 x 400 ms; the page polls
         // every 2 s, so it shows several values).
         var seen = new SortedSet<int>();
         var until = DateTime.UtcNow.AddSeconds(90);

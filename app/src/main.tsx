@@ -102,6 +102,22 @@ function Mail({ onLogout }: { onLogout: () => void }) {
     try { setMailboxes((await api.mailboxes()).items); } catch (e) { setError(errorText(e)); }
   }, []);
 
+  /** A cold mailbox's first page starts the gateway's background cache fill, a moment after the page is answered:
+   * read the mailbox again (a few times while its cache status is still `none`) to learn that it is `filling`; the
+   * progress bar below then polls until it is `complete`. */
+  const watchFillStart = useCallback(async (id: string, gen: number) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const mailbox = await api.mailbox(id);
+        if (gen !== generation.current) return;
+        setMailboxes((all) => all.map((x) => (x.id === mailbox.id ? mailbox : x)));
+        if (mailbox.cache?.status !== 'none' || mailbox.total === 0) return;
+      } catch { return; }
+      await new Promise((resolve) => window.setTimeout(resolve, 1000));
+      if (gen !== generation.current) return;
+    }
+  }, []);
+
   const loadFirstPage = useCallback(async (id: string) => {
     const gen = ++generation.current;
     setLoading(true); setError('');
@@ -109,12 +125,9 @@ function Mail({ onLogout }: { onLogout: () => void }) {
       const page = await api.messages(id);
       if (gen !== generation.current) return;
       setMessages(page.items); setNextPageToken(page.nextPageToken ?? null); listState.current = page.state ? { mailboxId: id, state: page.state } : undefined;
-      // A cold mailbox's first page starts the gateway's background cache fill: read the mailbox again to learn its
-      // cache status (the progress bar below polls while it is `filling`).
-      const mailbox = await api.mailbox(id);
-      if (gen === generation.current) setMailboxes((all) => all.map((x) => (x.id === mailbox.id ? mailbox : x)));
+      void watchFillStart(id, gen);
     } catch (e) { if (gen === generation.current) setError(errorText(e)); } finally { if (gen === generation.current) setLoading(false); }
-  }, []);
+  }, [watchFillStart]);
 
   const loadMore = useCallback(async () => {
     if (!mailboxId || !nextPageToken || loading) return;

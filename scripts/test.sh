@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need (Dovecot, Redis; installed with apt when missing), runs every test, then lints the
-# OpenAPI document the tests saved (scripts/lint-openapi.sh, Spectral; the lint counts as one more test).
+# Sets up everything the tests need (Dovecot, Redis and Chromium, installed with apt when missing; the webmail app, built
+# with npm), runs every test, then lints the OpenAPI document the tests saved (scripts/lint-openapi.sh, Spectral; the
+# lint counts as one more test).
 # Prints a closing line "tests: N passed, M failed, K skipped" and exits non-zero when any test or the lint fails.
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Mailboxes]
 set -uo pipefail
@@ -17,6 +18,19 @@ eval "$(scripts/mailenv.sh env)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 mkdir -p artifacts
 log=artifacts/test.log
+
+# The webmail SPA (app/) the gateway serves at /app and the browser tests drive: npm ci with the committed lock, tsc,
+# vite build into Gateway.Api/wwwroot/app. Before the .NET build, so the gateway finds it.
+if ! scripts/build-app.sh </dev/null >artifacts/app-build.log 2>&1; then
+  tail -30 artifacts/app-build.log
+  echo "app build failed (artifacts/app-build.log)"
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+
+# Debian's Chromium for the browser tests (Playwright). When it cannot be installed the run goes on and every browser
+# test fails, saying why: they never skip.
+scripts/install-chromium.sh || echo "test: Chromium is missing: the browser tests will fail" >&2
 
 # `dotnet test` only builds test projects and what they reference: build the solution first (PITFALLS 38).
 if ! dotnet build Gateway.slnx -c Release -nologo -v q >artifacts/build.log 2>&1; then

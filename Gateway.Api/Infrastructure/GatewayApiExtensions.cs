@@ -110,6 +110,7 @@ public static class GatewayApiExtensions
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "IMAP-to-REST gateway v1");
             options.DocumentTitle = "IMAP-to-REST gateway";
         });
+        app.UseGatewayWebApp(); // /app: the reference webmail SPA's files, with its CSP
         app.UseRouting();
         app.UseGatewayCors(); // before authentication: preflights carry no token
         app.Use(RejectOversizedBodies);

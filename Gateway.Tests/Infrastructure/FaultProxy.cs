@@ -21,6 +21,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
     private readonly int _port;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Rule> _rules = [];
+    private readonly List<(Func<string, bool> Predicate, TimeSpan Delay)> _delays = [];
     private readonly List<string> _commands = [];
     private readonly List<Connection> _connections = [];
     private readonly Task _accepting;
@@ -75,6 +76,25 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
     /// <summary>Cuts the connection instead of forwarding the matching command: the server never sees it.</summary>
     public FaultRule CutBeforeCommand(Func<string, bool> commandLine, int occurrence = 1) => Arm(RuleKind.BeforeCommand, commandLine, occurrence);
+
+    /// <summary>Holds every command matching <paramref name="commandLine"/> for <paramref name="delay"/> before
+    /// forwarding it (a slow server, for as long as the proxy runs); unlike the cut rules it never fires "once".</summary>
+    public void Delay(Func<string, bool> commandLine, TimeSpan delay)
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        lock (_delays)
+        {
+            _delays.Add((commandLine, delay));
+        }
+    }
+
+    private TimeSpan DelayOf(string line)
+    {
+        lock (_delays)
+        {
+            return _delays.Where(d => d.Predicate(line)).Select(d => d.Delay).DefaultIfEmpty(TimeSpan.Zero).Max();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -257,6 +277,11 @@ public sealed partial class FaultProxy : IAsyncDisposable
                     }
 
                     _continuation = name is "AUTHENTICATE" or "IDLE";
+                    if (proxy.DelayOf(text) is { Ticks: > 0 } delay)
+                    {
+                        await Task.Delay(delay);
+                    }
+
                     afterLiteral = proxy.Match(text, RuleKind.AfterLiteral);
                     afterCommand = proxy.Match(text, RuleKind.AfterCommand);
                 }

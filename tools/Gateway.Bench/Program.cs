@@ -116,6 +116,12 @@ try
         case "lat1":
             // B7 again with the gateway talking to Dovecot through the latency proxy (bench/run.sh).
             await context.EnsureCompleteAsync(cancellation.Token);
+            if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROXY_PORT"), out var proxyPort))
+            {
+                results.Add("B7.rtt.proxyMs", await LatencyProxy.RoundTripAsync(proxyPort, cancellation.Token));
+                results.Add("B7.rtt.directMs", await LatencyProxy.RoundTripAsync(settings.ImapPort, cancellation.Token));
+            }
+
             await MessageReadBench.RunAsync(context, phase, (phase == "lat5" ? 2 : 3) * MessageReadBench.IdsPerPhase, cancellation.Token);
             break;
         case "nocache":

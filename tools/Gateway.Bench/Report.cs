@@ -105,6 +105,7 @@ internal sealed class Report(PhaseResults results, MachineInfo machine, IReadOnl
             var delay = Environment.GetEnvironmentVariable("BENCH_LATENCY_MS") is { Length: > 0 } ms ? ms : "1";
             rows.Add(["B7", $"the same with Dovecot {delay} ms away each way (latency proxy): req/s, cap 5 vs cap 1", Fig("B7.lat5.rps", "0"), Fig("B7.lat1.rps", "0"), RatioText(far), "≥ 3×", AtLeast(far?.Median, 3, "×")]);
             rows.Add(["B7", "the same: p50 / slowest ms", $"{Med("B7.lat5.p50", "0")} / {Med("B7.lat5.max", "0")}", $"{Med("B7.lat1.p50", "0")} / {Med("B7.lat1.max", "0")}", string.Empty, string.Empty, string.Empty]);
+            rows.Add(["B7", "IMAP NOOP round trip through the proxy / direct, ms (median of 50, measured by each phase)", $"{Med("B7.rtt.proxyMs", "0.00")} / {Med("B7.rtt.directMs", "0.00")}", string.Empty, string.Empty, string.Empty, string.Empty]);
         }
 
         foreach (var (key, label) in new[] { ("all", "any mailbox"), ("inbox", "INBOX (100k)"), ("other", "another mailbox") })

@@ -106,11 +106,6 @@ public sealed partial class MailboxFiller(
             var uids = floor > 1 ? await folder.SearchAsync(SearchQuery.Uids(ImapMailbox.Range(1, floor - 1)), ct) : [];
             var request = SummaryFetch.RequestFor(client);
             var batches = Batches(uids, options.Value.FillBatchSize);
-            if (batches.Count > 1)
-            {
-                await AddConnectionsAsync(account, path, key, connections, Math.Min(options.Value.FillConnections, batches.Count), ct);
-            }
-
             var total = 0;
             var fillStarted = Stopwatch.GetTimestamp();
             TimeSpan waiting = TimeSpan.Zero, storing = TimeSpan.Zero;
@@ -122,7 +117,18 @@ public sealed partial class MailboxFiller(
             var inFlight = new Task<List<MessageSummary>>?[batches.Count];
             try
             {
-                for (var k = 0; k < Math.Min(connections.Count, batches.Count); k++)
+                // The first batch is on its way while further connections are taken (up to a second each).
+                if (batches.Count > 0)
+                {
+                    inFlight[0] = FetchAsync(folder, batches[0].Uids, request, ct);
+                }
+
+                if (batches.Count > 1)
+                {
+                    await AddConnectionsAsync(account, path, key, connections, Math.Min(options.Value.FillConnections, batches.Count), ct);
+                }
+
+                for (var k = 1; k < Math.Min(connections.Count, batches.Count); k++)
                 {
                     inFlight[k] = FetchAsync(connections[k].Folder, batches[k].Uids, request, ct);
                 }
@@ -248,15 +254,40 @@ public sealed partial class MailboxFiller(
     {
         while (connections.Count < wanted)
         {
-            using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            quick.CancelAfter(TimeSpan.FromSeconds(1));
+            // Only the wait for a connection is bounded: a command is never cancelled halfway (PITFALLS 3).
+            ImapLease lease;
+            using (var quick = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                quick.CancelAfter(TimeSpan.FromSeconds(1));
+                try
+                {
+                    lease = await pool.AcquireAsync(account, path, quick.Token);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    // Pool busy, connection refused, login throttled: fill on fewer connections.
+                    LogFewerConnections(ex.GetType().Name, key.MailboxId, connections.Count);
+                    return;
+                }
+            }
+
             try
             {
-                connections.Add(await OpenAsync(account, path, key, quick.Token));
+                connections.Add((lease, await ImapMailbox.OpenAsync(lease, path, key.UidValidity, Stopwatch.GetTimestamp(), ct)));
             }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
+            catch (Exception ex)
             {
-                // Pool busy, connection refused, login throttled: fill on fewer connections.
+                if (ImapErrors.IsConnectionFailure(ex))
+                {
+                    lease.Discard();
+                }
+
+                await lease.DisposeAsync();
+                if (ct.IsCancellationRequested || ex is UidValidityChangedException)
+                {
+                    throw;
+                }
+
                 LogFewerConnections(ex.GetType().Name, key.MailboxId, connections.Count);
                 return;
             }

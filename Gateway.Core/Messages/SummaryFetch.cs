@@ -102,8 +102,7 @@ public static class SummaryFetch
     public static DateTimeOffset? ParseDate(string? value) =>
         value is not null && DateUtils.TryParse(value, out var date) ? date.ToUniversalTime() : null;
 
-    /// <summary>The first message id in a Message-ID or In-Reply-To value, without brackets.</summary>
-    public static string? FirstMessageId(string? value)
+    private static string? FirstMessageId(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
         {

@@ -32,19 +32,7 @@ public sealed class SimpleAddressTests
     [Fact]
     public void Agrees_with_MimeKit_on_every_address_header_of_the_corpus_and_of_generated_mail()
     {
-        var headers = new List<byte[]>();
-        foreach (var entry in Corpus.Entries)
-        {
-            try
-            {
-                using var stream = new MemoryStream(entry.Bytes());
-                headers.AddRange(HeaderList.Load(stream).Where(IsAddressHeader).Select(h => h.RawValue));
-            }
-            catch (FormatException)
-            {
-                // Not parsable as headers at all: nothing to compare.
-            }
-        }
+        var headers = Corpus.Headers(IsAddressHeader).Select(h => h.RawValue).ToList();
 
         for (var i = 0; i < 200; i++)
         {

@@ -33,19 +33,7 @@ public sealed class SimpleMessageIdTests
     [Fact]
     public void Agrees_with_MimeKit_on_every_message_id_of_the_corpus_and_of_generated_mail()
     {
-        var values = new List<string>();
-        foreach (var entry in Corpus.Entries)
-        {
-            try
-            {
-                using var stream = new MemoryStream(entry.Bytes());
-                values.AddRange(HeaderList.Load(stream).Where(IsIdHeader).Select(h => h.Value));
-            }
-            catch (FormatException)
-            {
-                // Not parsable as headers at all: nothing to compare.
-            }
-        }
+        var values = Corpus.Headers(IsIdHeader).Select(h => h.Value).ToList();
 
         for (var i = 0; i < 200; i++)
         {

@@ -1,3 +1,5 @@
+using MimeKit;
+
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
@@ -22,6 +24,27 @@ public static class Corpus
 
     /// <summary>Every manifest row whose file exists, in manifest order.</summary>
     public static IReadOnlyList<Entry> Entries { get; } = Load();
+
+    /// <summary>Every top-level header of every corpus message that <paramref name="match"/> accepts; messages whose
+    /// header block MimeKit cannot parse at all are skipped.</summary>
+    public static List<Header> Headers(Func<Header, bool> match)
+    {
+        var headers = new List<Header>();
+        foreach (var entry in Entries)
+        {
+            try
+            {
+                using var stream = new MemoryStream(entry.Bytes());
+                headers.AddRange(HeaderList.Load(stream).Where(match));
+            }
+            catch (FormatException)
+            {
+                // Not parsable as headers at all: nothing to compare.
+            }
+        }
+
+        return headers;
+    }
 
     private static string? Locate()
     {

@@ -89,7 +89,7 @@ public sealed partial class MailboxFiller(
         var connections = new List<(ImapLease Lease, IMailFolder Folder)>();
         try
         {
-            connections.Add(await OpenAsync(account, path, key, ct));
+            connections.Add(await OpenAsync(account, path, key, ct, ct));
             var (lease, folder) = connections[0];
             var client = lease.Client;
 
@@ -115,22 +115,26 @@ public sealed partial class MailboxFiller(
             // k + n starts on a connection as soon as batch k is off it, so every connection always has one batch in
             // flight while the previous ones are stored.
             var inFlight = new Task<List<MessageSummary>>?[batches.Count];
+            void Launch(int k)
+            {
+                if (k < batches.Count)
+                {
+                    inFlight[k] = FetchAsync(connections[k % connections.Count].Folder, batches[k].Uids, request, ct);
+                }
+            }
+
             try
             {
                 // The first batch is on its way while further connections are taken (up to a second each).
-                if (batches.Count > 0)
-                {
-                    inFlight[0] = FetchAsync(folder, batches[0].Uids, request, ct);
-                }
-
+                Launch(0);
                 if (batches.Count > 1)
                 {
                     await AddConnectionsAsync(account, path, key, connections, Math.Min(options.Value.FillConnections, batches.Count), ct);
                 }
 
-                for (var k = 1; k < Math.Min(connections.Count, batches.Count); k++)
+                for (var k = 1; k < connections.Count; k++)
                 {
-                    inFlight[k] = FetchAsync(connections[k].Folder, batches[k].Uids, request, ct);
+                    Launch(k);
                 }
 
                 List<MessageSummary>? pending = null;
@@ -141,11 +145,7 @@ public sealed partial class MailboxFiller(
                     var summaries = await inFlight[k]!;
                     inFlight[k] = null;
                     waiting += Stopwatch.GetElapsedTime(waitStarted);
-                    if (k + connections.Count < batches.Count)
-                    {
-                        var next = k + connections.Count;
-                        inFlight[next] = FetchAsync(connections[next % connections.Count].Folder, batches[next].Uids, request, ct);
-                    }
+                    Launch(k + connections.Count);
 
                     // Stored in chunks of StoreChunk: one read-merge-write per ~1000 messages rather than per batch.
                     if (pending is null)
@@ -254,40 +254,15 @@ public sealed partial class MailboxFiller(
     {
         while (connections.Count < wanted)
         {
-            // Only the wait for a connection is bounded: a command is never cancelled halfway (PITFALLS 3).
-            ImapLease lease;
-            using (var quick = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                quick.CancelAfter(TimeSpan.FromSeconds(1));
-                try
-                {
-                    lease = await pool.AcquireAsync(account, path, quick.Token);
-                }
-                catch (Exception ex) when (!ct.IsCancellationRequested)
-                {
-                    // Pool busy, connection refused, login throttled: fill on fewer connections.
-                    LogFewerConnections(ex.GetType().Name, key.MailboxId, connections.Count);
-                    return;
-                }
-            }
-
+            using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            quick.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
-                connections.Add((lease, await ImapMailbox.OpenAsync(lease, path, key.UidValidity, Stopwatch.GetTimestamp(), ct)));
+                connections.Add(await OpenAsync(account, path, key, quick.Token, ct));
             }
-            catch (Exception ex)
+            catch (Exception ex) when (!ct.IsCancellationRequested && ex is not UidValidityChangedException)
             {
-                if (ImapErrors.IsConnectionFailure(ex))
-                {
-                    lease.Discard();
-                }
-
-                await lease.DisposeAsync();
-                if (ct.IsCancellationRequested || ex is UidValidityChangedException)
-                {
-                    throw;
-                }
-
+                // Pool busy, connection refused, login throttled: fill on fewer connections.
                 LogFewerConnections(ex.GetType().Name, key.MailboxId, connections.Count);
                 return;
             }
@@ -300,12 +275,13 @@ public sealed partial class MailboxFiller(
     /// one): then the connection is discarded and the next one tried, until a freshly opened connection answers or
     /// fails.
     /// </summary>
+    /// <param name="acquire">Bounds only the wait for a connection: a command is never cancelled halfway (PITFALLS 3).</param>
     /// <exception cref="UidValidityChangedException">The mailbox is at another generation now.</exception>
-    private async Task<(ImapLease Lease, IMailFolder Folder)> OpenAsync(ImapAccount account, string path, MailboxCacheKey key, CancellationToken ct)
+    private async Task<(ImapLease Lease, IMailFolder Folder)> OpenAsync(ImapAccount account, string path, MailboxCacheKey key, CancellationToken acquire, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var lease = await pool.AcquireAsync(account, path, ct);
+            var lease = await pool.AcquireAsync(account, path, acquire);
             try
             {
                 var folder = await ImapMailbox.OpenAsync(lease, path, key.UidValidity, Stopwatch.GetTimestamp(), ct);

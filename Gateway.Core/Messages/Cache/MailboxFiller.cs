@@ -13,7 +13,8 @@ namespace Gateway.Core.Messages.Cache;
 
 /// <summary>
 /// Fills a cold mailbox's header cache in the background, newest first, in batches of
-/// <see cref="MessageCacheOptions.FillBatchSize"/>, on one pooled connection. One fill per mailbox generation in the
+/// <see cref="MessageCacheOptions.FillBatchSize"/>, on up to <see cref="MessageCacheOptions.FillConnections"/> pooled
+/// connections, storing each chunk while the next batches are fetched. One fill per mailbox generation in the
 /// process and, through a lease in the store, in the whole cluster. Listings do not wait for it: they answer from IMAP
 /// what the cache does not cover yet, and the mailbox resource shows the progress.
 /// </summary>
@@ -29,7 +30,7 @@ public sealed partial class MailboxFiller(
 
     /// <summary>Fetched batches are stored together once they hold this many messages (fewer Redis round trips and
     /// block merges than one store per fetched batch; mapped summaries are small, unlike MailKit's objects).</summary>
-    private const int StoreChunk = 1000;
+    private const int StoreChunk = 250;
     private const int MaxOpenAttempts = 16; // each dead pooled connection is discarded, so a fresh one comes soon
     private readonly string _owner = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<MailboxCacheKey, Task> _running = new();
@@ -108,18 +109,22 @@ public sealed partial class MailboxFiller(
             var batches = Batches(uids, options.Value.FillBatchSize);
             var total = 0;
             var fillStarted = Stopwatch.GetTimestamp();
-            TimeSpan waiting = TimeSpan.Zero, storing = TimeSpan.Zero;
+            TimeSpan waiting = TimeSpan.Zero, storeWaiting = TimeSpan.Zero;
 
             // Batch k is fetched (and mapped to summaries, so MailKit's ~5.6 KB of objects per message die young) on
             // connection k mod n; batches are stored strictly in order, newest first, each lowering the floor. Batch
-            // k + n starts on a connection as soon as batch k is off it, so every connection always has one batch in
-            // flight while the previous ones are stored.
+            // k + n starts on a connection as soon as batch k is off it, and a chunk is stored while the next ones are
+            // fetched, so every connection always has one batch in flight.
             var inFlight = new Task<List<MessageSummary>>?[batches.Count];
+            Task<bool>? stored = null;
             void Launch(int k)
             {
                 if (k < batches.Count)
                 {
-                    inFlight[k] = FetchAsync(connections[k % connections.Count].Folder, batches[k].Uids, request, ct);
+                    // On the thread pool: MailKit parses whatever the socket already holds before it yields, which
+                    // would keep this loop from handing the other connections their next batch meanwhile.
+                    var (folder, uids) = (connections[k % connections.Count].Folder, batches[k].Uids);
+                    inFlight[k] = Task.Run(() => FetchAsync(folder, uids, request, ct), ct);
                 }
             }
 
@@ -162,14 +167,18 @@ public sealed partial class MailboxFiller(
                         continue;
                     }
 
-                    var storeStarted = Stopwatch.GetTimestamp();
-                    if (!await store.ApplyAsync(key, new CacheChange(pending, [], null, batches[k].Floor), ct))
+                    // One chunk is stored while the connections fetch the next ones; chunks are stored strictly in
+                    // order (each waits for the one before), so the floor only ever goes down over stored messages.
+                    var storeWait = Stopwatch.GetTimestamp();
+                    if (stored is not null && !await stored)
                     {
                         return; // the generation was dropped meanwhile
                     }
 
+                    var chunk = pending;
+                    var chunkFloor = batches[k].Floor;
+                    stored = Task.Run(() => StoreAsync(key, chunk, chunkFloor, ct), ct); // encoding included: off this loop
                     total += pending.Count;
-                    metrics.FilledMessages.Add(pending.Count);
                     pending = null;
                     if (Stopwatch.GetElapsedTime(lastRenewal) > LeaseRenewal)
                     {
@@ -177,12 +186,22 @@ public sealed partial class MailboxFiller(
                         lastRenewal = Stopwatch.GetTimestamp();
                     }
 
-                    storing += Stopwatch.GetElapsedTime(storeStarted);
+                    storeWaiting += Stopwatch.GetElapsedTime(storeWait);
+                }
+
+                if (stored is not null && !await stored)
+                {
+                    return;
                 }
             }
             finally
             {
-                // No connection goes back to the pool in the middle of a command.
+                // No connection goes back to the pool in the middle of a command, and no store outlives the fill.
+                if (stored is not null)
+                {
+                    await stored.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                }
+
                 foreach (var pending in inFlight)
                 {
                     if (pending is not null)
@@ -197,7 +216,7 @@ public sealed partial class MailboxFiller(
                 await store.ApplyAsync(key, new CacheChange([], [], null, 1), ct);
             }
 
-            LogFilled(key.MailboxId, total, connections.Count, Stopwatch.GetElapsedTime(fillStarted).TotalSeconds, waiting.TotalSeconds, storing.TotalSeconds);
+            LogFilled(key.MailboxId, total, connections.Count, Stopwatch.GetElapsedTime(fillStarted).TotalSeconds, waiting.TotalSeconds, storeWaiting.TotalSeconds);
         }
         catch (UidValidityChangedException)
         {
@@ -243,6 +262,17 @@ public sealed partial class MailboxFiller(
         }
 
         return batches;
+    }
+
+    private async Task<bool> StoreAsync(MailboxCacheKey key, List<MessageSummary> summaries, uint floor, CancellationToken ct)
+    {
+        if (!await store.ApplyAsync(key, new CacheChange(summaries, [], null, floor), ct))
+        {
+            return false;
+        }
+
+        metrics.FilledMessages.Add(summaries.Count);
+        return true;
     }
 
     private static async Task<List<MessageSummary>> FetchAsync(IMailFolder folder, List<UniqueId> uids, IFetchRequest request, CancellationToken ct) =>
@@ -324,7 +354,7 @@ public sealed partial class MailboxFiller(
 
     public void Dispose() => _stopping.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages on {Connections} connections in {Seconds:0.00} s (waiting for fetched batches {FetchSeconds:0.00} s; storing, beside the fetches, {StoreSeconds:0.00} s)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Header cache of mailbox {MailboxId} filled: {Count} messages on {Connections} connections in {Seconds:0.00} s (waiting for fetched batches {FetchSeconds:0.00} s; for the previous store {StoreSeconds:0.00} s)")]
     private partial void LogFilled(string mailboxId, int count, int connections, double seconds, double fetchSeconds, double storeSeconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "No further connection for filling mailbox {MailboxId} ({Error}); filling on {Connections}")]

@@ -28,8 +28,9 @@ public sealed partial class MailboxFiller(
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(10);
 
-    /// <summary>Fetched batches are stored together once they hold this many messages (fewer Redis round trips and
-    /// block merges than one store per fetched batch; mapped summaries are small, unlike MailKit's objects).</summary>
+    /// <summary>Fetched batches are stored together once they hold this many messages: fewer Redis round trips and
+    /// block merges than one store per fetched batch, while few enough summaries wait to survive a gen0 collection
+    /// (measured on bench B5: 100 made the fill wait for its stores, 1000 cost ~2 µs more CPU per header).</summary>
     private const int StoreChunk = 250;
     private const int MaxOpenAttempts = 16; // each dead pooled connection is discarded, so a fresh one comes soon
     private readonly string _owner = Guid.NewGuid().ToString("N");
@@ -152,7 +153,7 @@ public sealed partial class MailboxFiller(
                     waiting += Stopwatch.GetElapsedTime(waitStarted);
                     Launch(k + connections.Count);
 
-                    // Stored in chunks of StoreChunk: one read-merge-write per ~1000 messages rather than per batch.
+                    // Stored in chunks of StoreChunk: one read-merge-write per StoreChunk messages rather than per batch.
                     if (pending is null)
                     {
                         pending = summaries;

@@ -8,7 +8,10 @@ namespace Gateway.Bench;
 /// connection opened anew (the state after the idle timeout), so none has.</summary>
 internal static class CachedPageBench
 {
-    public static readonly int[] Connections = [1, 16, 64];
+    /// <summary>wrk connection counts; <c>BENCH_B1_CONNECTIONS</c> (e.g. <c>1</c>) narrows them while working on one.</summary>
+    public static readonly int[] Connections = Environment.GetEnvironmentVariable("BENCH_B1_CONNECTIONS") is { Length: > 0 } only
+        ? only.Split(',').Select(int.Parse).ToArray()
+        : [1, 16, 64];
 
     public static async Task RunAsync(BenchContext context, string variant, bool freshPool, CancellationToken ct)
     {

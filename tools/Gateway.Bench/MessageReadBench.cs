@@ -45,9 +45,13 @@ internal static class MessageReadBench
         {
             var sample = ids.Skip(next).Take(Parallel).ToList();
             next += Parallel;
+            var cpu = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid);
             var clock = Stopwatch.StartNew();
             var results = await Task.WhenAll(sample.Select(id => GetAsync(context, id, ct)));
             var seconds = clock.Elapsed.TotalSeconds;
+            cpu = CpuSample.Take(context.Settings.GatewayPid, context.Settings.DovecotPid) - cpu;
+            context.Results.Add($"B7.{phaseKey}.cpuGatewayMs", cpu.GatewaySeconds * 1000 / Parallel);
+            context.Results.Add($"B7.{phaseKey}.cpuDovecotMs", cpu.DovecotSeconds * 1000 / Parallel);
             var errors = results.Count(r => !r.Ok);
             var latencies = results.Select(r => r.Ms).ToList();
             context.Results.Add($"B7.{phaseKey}.rps", Parallel / seconds);

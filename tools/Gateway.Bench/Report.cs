@@ -97,6 +97,14 @@ internal sealed class Report(PhaseResults results, MachineInfo machine, IReadOnl
             var read = Ratio("B7.cap5.rps", "B7.cap1.rps");
             rows.Add(["B7", "64 parallel uncached message GETs: req/s (baseline: `Pool:MaxConnectionsPerAccount=1`)", Fig("B7.cap5.rps", "0"), Fig("B7.cap1.rps", "0"), RatioText(read), "≥ 3×", AtLeast(read?.Median, 3, "×")]);
             rows.Add(["B7", "64 parallel uncached message GETs: p50 / slowest ms", $"{Med("B7.cap5.p50", "0")} / {Med("B7.cap5.max", "0")}", $"{Med("B7.cap1.p50", "0")} / {Med("B7.cap1.max", "0")}", string.Empty, string.Empty, string.Empty]);
+            rows.Add(["B7", "… CPU per read: gateway / Dovecot ms", $"{Med("B7.cap5.cpuGatewayMs", "0.00")} / {Med("B7.cap5.cpuDovecotMs", "0.00")}", $"{Med("B7.cap1.cpuGatewayMs", "0.00")} / {Med("B7.cap1.cpuDovecotMs", "0.00")}", string.Empty, string.Empty, string.Empty]);
+            if (results.Get("B7.cap5.cpuGatewayMs").Count > 0 && results.Get("B7.cap1.rps").Count > 0)
+            {
+                // Two cores can serve at most 2 / (gateway + Dovecot CPU per read) reads per second, whatever the pool.
+                var cpuPerRead = (Figure.Median(results.Get("B7.cap5.cpuGatewayMs")) + Figure.Median(results.Get("B7.cap5.cpuDovecotMs"))) / 1000;
+                var ceiling = Environment.ProcessorCount / cpuPerRead;
+                rows.Add(["B7", $"… ceiling on this machine: {Environment.ProcessorCount} cores / CPU per read = req/s, and its ratio to cap 1", BenchContext.F(ceiling, "0"), Fig("B7.cap1.rps", "0"), BenchContext.F(ceiling / Figure.Median(results.Get("B7.cap1.rps")), "0.00") + "×", string.Empty, "(information)"]);
+            }
         }
 
         if (results.Get("B7.lat5.rps").Count > 0)

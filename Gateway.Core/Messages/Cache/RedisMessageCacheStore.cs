@@ -105,8 +105,10 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         local blocks = {}
         for i = 1, nb do blocks[i] = redis.call('HGET', KEYS[2], ARGV[1 + i]) or '' end
         local tombs = {}
-        for i = nb + 2, #ARGV do
-          if redis.call('ZSCORE', KEYS[3], ARGV[i]) then tombs[#tombs + 1] = ARGV[i] end
+        if redis.call('ZCARD', KEYS[3]) > 0 then
+          for i = nb + 2, #ARGV do
+            if redis.call('ZSCORE', KEYS[3], ARGV[i]) then tombs[#tombs + 1] = ARGV[i] end
+          end
         end
         return {1, blocks, tombs}
         """;
@@ -146,7 +148,14 @@ public sealed class RedisMessageCacheStore(RedisConnection redis, IOptions<Messa
         end
         i = i + 3 * nb
         for _ = 1, ndd do redis.call('ZREM', KEYS[4], ARGV[i]) i = i + 1 end
-        for _ = 1, nda do redis.call('ZADD', KEYS[4], 0, ARGV[i]) i = i + 1 end
+        local batch = {}
+        for _ = 1, nda do
+          batch[#batch + 1] = 0
+          batch[#batch + 1] = ARGV[i]
+          i = i + 1
+          if #batch == 1000 then redis.call('ZADD', KEYS[4], unpack(batch)) batch = {} end
+        end
+        if #batch > 0 then redis.call('ZADD', KEYS[4], unpack(batch)) end
         local now = tonumber(ARGV[3])
         for _ = 1, nt do redis.call('ZADD', KEYS[5], now, ARGV[i]) i = i + 1 end
         redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 600000)

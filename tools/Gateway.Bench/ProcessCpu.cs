@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Gateway.Bench;
 
 /// <summary>CPU time (user + system, from /proc) of the gateway process and of the Dovecot master's children (the imap
-/// processes), to tell which side a request's time is spent on.</summary>
+/// processes, living and reaped), to tell which side a request's time is spent on.</summary>
 internal readonly record struct CpuSample(double GatewaySeconds, double DovecotSeconds)
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
@@ -43,6 +43,13 @@ internal readonly record struct CpuSample(double GatewaySeconds, double DovecotS
             else if (dovecotPid > 0 && ppid == dovecotPid)
             {
                 dovecot += seconds;
+            }
+            else if (pid == dovecotPid)
+            {
+                // cutime(16) + cstime(17): the children that ended and were reaped, so a sample stays monotonic
+                // when an imap process exits between two samples (without it, phases after a pool change showed
+                // negative Dovecot CPU).
+                dovecot += (double.Parse(fields[13], CultureInfo.InvariantCulture) + double.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond;
             }
         }
 

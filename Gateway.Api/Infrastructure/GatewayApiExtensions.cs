@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
+using Gateway.Api.Messages;
 using Gateway.Api.Auth;
 using Gateway.Api.Health;
 using Gateway.Api.OpenApi;
@@ -55,6 +56,10 @@ public static class GatewayApiExtensions
             .AddJsonOptions(options => ConfigureJson(options.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = InvalidModelState);
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+
+        // Minimal-API endpoints (the listing) throw on a query value that does not parse, so the exception handler
+        // answers 400 validation-failed as MVC's model binding does, instead of an empty 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         services.AddGatewayOpenApi();
         services.AddGatewayCors();
@@ -119,6 +124,7 @@ public static class GatewayApiExtensions
         app.UseAuthorization();
 
         app.MapControllers();
+        app.MapMessageList();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Primitives;
 
@@ -60,17 +59,4 @@ public sealed class RenderedPages(IConfiguration configuration) : IDisposable
     }
 
     public void Dispose() => _pages.Dispose();
-}
-
-/// <summary>Writes JSON that is already serialised.</summary>
-internal sealed class JsonBytesResult(ReadOnlyMemory<byte> json) : IActionResult
-{
-    public async Task ExecuteResultAsync(ActionContext context)
-    {
-        var response = context.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-        response.ContentLength = json.Length;
-        await response.Body.WriteAsync(json, context.HttpContext.RequestAborted);
-    }
 }

@@ -24,7 +24,8 @@ public static class OpenApiSetup
                     + "Errors are RFC 9457 problem details (application/problem+json) with a stable `code`.",
             });
             options.AddServer(new OpenApiServer { Url = "/", Description = "This gateway" });
-            options.CustomOperationIds(api => api.ActionDescriptor.AttributeRouteInfo?.Name);
+            options.CustomOperationIds(api => api.ActionDescriptor.AttributeRouteInfo?.Name
+                ?? api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
             options.UseAllOfToExtendReferenceSchemas();
@@ -38,6 +39,7 @@ public static class OpenApiSetup
             });
             options.OperationFilter<BearerSecurityOperationFilter>();
             options.OperationFilter<RawRequestBodyOperationFilter>();
+            options.OperationFilter<QueryParameterTypeOperationFilter>();
         });
         return services;
     }
@@ -60,4 +62,31 @@ public static class OpenApiSetup
             });
         }
     }
+
+    /// <summary>Gives a query parameter that a minimal-API endpoint binds as a string (to parse it itself) the schema of
+    /// the type it really takes (<see cref="QueryParameterTypeAttribute"/>), as MVC's binding would have described it.</summary>
+    private sealed class QueryParameterTypeOperationFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var declared in context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<QueryParameterTypeAttribute>())
+            {
+                if (operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == declared.Name && p.In == ParameterLocation.Query) is { } parameter)
+                {
+                    parameter.Schema = new OpenApiSchema { AllOf = [context.SchemaGenerator.GenerateSchema(declared.Type, context.SchemaRepository)] };
+                }
+            }
+        }
+    }
+}
+
+/// <summary>The OpenAPI type of a query parameter an endpoint binds as a string.</summary>
+/// <param name="name">The parameter's name.</param>
+/// <param name="type">The type it is documented as (an enum, for instance).</param>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class QueryParameterTypeAttribute(string name, Type type) : Attribute
+{
+    public string Name { get; } = name;
+
+    public Type Type { get; } = type;
 }

@@ -33,27 +33,11 @@ public sealed class FreshnessChecks(IImapSessionPool pool)
             gate.Last = next.Task;
         }
 
-        // The caller that starts a check awaits it directly: its continuation then runs on the thread that read the
-        // server's answer, without the hop through the thread pool that waiting on the shared task would take (that
-        // hop is a visible part of a cached page's latency when the gateway is idle). Joiners wait on the shared task.
-        return AwaitAsync(RunAsync(gate, next, prior, account, path), cancellationToken);
+        _ = RunAsync(gate, next, prior, account, path);
+        return next.Task.WaitAsync(cancellationToken);
     }
 
-    private static async Task<ServerState> AwaitAsync(Task<ServerState> run, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await run.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !run.IsCompleted)
-        {
-            // Nobody awaits the check any more: observe its outcome so a failure is not an unobserved exception.
-            _ = run.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
-        }
-    }
-
-    private async Task<ServerState> RunAsync(Gate gate, TaskCompletionSource<ServerState> check, Task prior, ImapAccount account, string path)
+    private async Task RunAsync(Gate gate, TaskCompletionSource<ServerState> check, Task prior, ImapAccount account, string path)
     {
         try
         {
@@ -76,13 +60,10 @@ public sealed class FreshnessChecks(IImapSessionPool pool)
         {
             var state = await pool.ExecuteAsync(account, (lease, ct) => ImapMailbox.StatusAsync(lease, path, ct), new ImapOperationOptions(Mailbox: path), CancellationToken.None);
             check.SetResult(state);
-            return state;
         }
         catch (Exception ex)
         {
             check.SetException(ex);
-            _ = check.Task.Exception; // the starter gets it from this method; joiners, if any, from the task
-            throw;
         }
     }
 

@@ -22,6 +22,7 @@ namespace Gateway.Api.Messages;
 public static class MessageListEndpoint
 {
     private const int MaxFilterLength = 256;
+    private const string JsonContentType = "application/json; charset=utf-8";
 
     /// <summary>Maps the endpoint (after <c>UseAuthentication</c>, like the controllers).</summary>
     public static IEndpointRouteBuilder MapMessageList(this IEndpointRouteBuilder app)
@@ -160,7 +161,7 @@ public static class MessageListEndpoint
             if (rendered.TryGet(page.ETag, out var hit))
             {
                 SetNextLink(context, hit.NextPageToken);
-                return new JsonBytes(hit.Json);
+                return Results.Bytes(hit.Json, JsonContentType);
             }
 
             // Evicted between the question and now: read the page after all.
@@ -178,20 +179,7 @@ public static class MessageListEndpoint
         }
 
         SetNextLink(context, page.NextPageToken);
-        return new JsonBytes(body);
-    }
-
-    /// <summary>JSON that is already serialised.</summary>
-    private sealed class JsonBytes(ReadOnlyMemory<byte> json) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength = json.Length;
-            return response.Body.WriteAsync(json, httpContext.RequestAborted).AsTask();
-        }
+        return Results.Bytes(body, JsonContentType);
     }
 
     private static void SetNextLink(HttpContext context, string? next)

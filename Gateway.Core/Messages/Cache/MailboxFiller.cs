@@ -176,6 +176,7 @@ public sealed partial class MailboxFiller(
                         return; // the generation was dropped meanwhile
                     }
 
+                    storeWaiting += Stopwatch.GetElapsedTime(storeWait);
                     var chunk = pending;
                     var chunkFloor = batches[k].Floor;
                     stored = Task.Run(() => StoreAsync(key, chunk, chunkFloor, ct), ct); // encoding included: off this loop
@@ -186,8 +187,6 @@ public sealed partial class MailboxFiller(
                         await store.TryLeaseFillAsync(key, _owner, LeaseDuration, ct);
                         lastRenewal = Stopwatch.GetTimestamp();
                     }
-
-                    storeWaiting += Stopwatch.GetElapsedTime(storeWait);
                 }
 
                 if (stored is not null && !await stored)
@@ -198,16 +197,11 @@ public sealed partial class MailboxFiller(
             finally
             {
                 // No connection goes back to the pool in the middle of a command, and no store outlives the fill.
-                if (stored is not null)
+                foreach (var running in inFlight.Append<Task?>(stored))
                 {
-                    await stored.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                }
-
-                foreach (var pending in inFlight)
-                {
-                    if (pending is not null)
+                    if (running is not null)
                     {
-                        await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     }
                 }
             }

@@ -161,7 +161,7 @@ public sealed partial class MessageListService(
             source = PageSource.Imap;
             page = await pool.ExecuteAsync(
                 session.Account,
-                (lease, ct) => FromImapAsync(lease, session.AccountId, mailbox.Path, server, query, token, uidLimit, count, ct),
+                (lease, ct) => FromImapAsync(lease, mailbox.Path, server, query, token, uidLimit, count, ct),
                 new ImapOperationOptions(Mailbox: mailbox.Path),
                 cancellationToken);
             metrics.Miss();
@@ -318,7 +318,7 @@ public sealed partial class MessageListService(
     /// <summary>The page straight from IMAP: the newest messages by sequence number when unfiltered, else the UIDs from
     /// SEARCH (or SORT for date order), then one UID FETCH of the page's summaries.</summary>
     private static async Task<(List<MessageSummary>, bool)> FromImapAsync(
-        ImapLease lease, string accountId, string path, ServerState server, MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
+        ImapLease lease, string path, ServerState server, MessageListQuery query, PageTokens.Token? token, uint uidLimit, int count, CancellationToken ct)
     {
         var client = lease.Client;
         var folder = await ImapMailbox.OpenAsync(lease, path, server.UidValidity, server.CheckedAt, ct);
@@ -338,7 +338,7 @@ public sealed partial class MessageListService(
             return (newest.Take(count).ToList(), hasMore);
         }
 
-        var candidates = await CandidatesAsync(client, accountId, folder, query, token, uidLimit, ct);
+        var candidates = await CandidatesAsync(lease, folder, query, token, uidLimit, ct);
         var items = new List<MessageSummary>(want);
         var position = 0;
         var batch = query.Filter.IsEmpty ? want : Math.Max(want, 100);
@@ -373,7 +373,7 @@ public sealed partial class MessageListService(
 
     /// <summary>The UIDs the page is taken from, in listing order, after the token's position.</summary>
     private static async Task<IList<UniqueId>> CandidatesAsync(
-        ImapClient client, string accountId, IMailFolder folder, MessageListQuery query, PageTokens.Token? token, uint uidLimit, CancellationToken ct)
+        ImapLease lease, IMailFolder folder, MessageListQuery query, PageTokens.Token? token, uint uidLimit, CancellationToken ct)
     {
         var criteria = query.Filter.ToSearchQuery();
         if (query.Order == ListOrder.Arrival)
@@ -394,7 +394,7 @@ public sealed partial class MessageListService(
         var below = SearchQuery.And(SearchQuery.Uids(ImapMailbox.Range(1, Math.Max(1, uidLimit - 1))), criteria);
         // The account is part of the key: Dovecot's UIDVALIDITY is the creation time in seconds, so two accounts' mailboxes
         // of the same name, made in the same second with the same content, have the same state (seen in the tests).
-        var memoKey = $"{accountId}\n{folder.FullName}\n{folder.UidValidity}\n{folder.UidNext?.Id}\n{folder.HighestModSeq}\n{folder.Count}\n{query.Filter.Canonical()}\n{uidLimit}";
+        var memoKey = $"{lease.Account.Key}\n{folder.FullName}\n{folder.UidValidity}\n{folder.UidNext?.Id}\n{folder.HighestModSeq}\n{folder.Count}\n{query.Filter.Canonical()}\n{uidLimit}";
         var ordered = DateOrders.Get(memoKey);
         if (ordered is null)
         {
